@@ -1,0 +1,58 @@
+package com.acme.imageedit.dispatch;
+
+import java.time.Duration;
+
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotNull;
+import org.jspecify.annotations.Nullable;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.validation.annotation.Validated;
+
+/**
+ * The background workers: how much they claim, how long they hold it, and how they pace submits and polls.
+ *
+ * @param enabled          run the workers on this replica (an API-only replica sets false)
+ * @param workerId         this replica's name in {@code leased_by}; empty = host name, process id and a random suffix
+ * @param batchSize        jobs claimed per round, per loop
+ * @param submitConcurrency submits in flight at once on this replica
+ * @param pollConcurrency  polls (and result downloads) in flight at once on this replica
+ * @param lease            how long a claim is held before another replica may take the job over; longer than the
+ *                         slowest upstream call
+ * @param idleDelay        pause of a loop that found no work (new jobs on this replica wake it at once)
+ * @param firstPollDelay   wait after a submit before the first poll
+ * @param pollInterval     wait between polls of a running job
+ * @param submitBackoff    first wait before retrying a submit that failed retryably; doubles per attempt, with jitter
+ * @param maxSubmitBackoff largest wait between submit attempts
+ * @param ambiguousSubmit  what to do when a submit may have reached TheRouter but its answer was lost
+ * @param reaperInterval   how often expired leases and deadlines are looked for
+ * @param maxErrorBackoff  largest pause of a loop after consecutive errors (such as the database being down)
+ * @param shutdownTimeout  how long shutdown waits for in-flight work before returning its leases
+ */
+@Validated
+@ConfigurationProperties("dispatch")
+record DispatchProperties(
+        @DefaultValue("true") boolean enabled,
+        @Nullable String workerId,
+        @DefaultValue("16") @Min(1) int batchSize,
+        @DefaultValue("8") @Min(1) int submitConcurrency,
+        @DefaultValue("16") @Min(1) int pollConcurrency,
+        @DefaultValue("2m") @NotNull Duration lease,
+        @DefaultValue("1s") @NotNull Duration idleDelay,
+        @DefaultValue("10s") @NotNull Duration firstPollDelay,
+        @DefaultValue("5s") @NotNull Duration pollInterval,
+        @DefaultValue("2s") @NotNull Duration submitBackoff,
+        @DefaultValue("2m") @NotNull Duration maxSubmitBackoff,
+        @DefaultValue("FAIL") @NotNull AmbiguousSubmitPolicy ambiguousSubmit,
+        @DefaultValue("5s") @NotNull Duration reaperInterval,
+        @DefaultValue("30s") @NotNull Duration maxErrorBackoff,
+        @DefaultValue("20s") @NotNull Duration shutdownTimeout) {
+
+    /** DESIGN §4: the default is at-most-once, because a lost answer may hide a job TheRouter will bill. */
+    enum AmbiguousSubmitPolicy {
+        /** End the job {@code failed} with {@code submit_outcome_unknown}: never pay twice. */
+        FAIL,
+        /** Queue the job again: never give up on it, at the risk of paying twice. */
+        RETRY
+    }
+}

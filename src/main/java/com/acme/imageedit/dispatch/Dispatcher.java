@@ -1,0 +1,127 @@
+package com.acme.imageedit.dispatch;
+
+import java.time.Duration;
+import java.util.concurrent.ThreadLocalRandom;
+
+import com.acme.imageedit.jobs.JobStatus;
+import com.acme.imageedit.jobs.JobTransitions;
+import com.acme.imageedit.upstream.TheRouterClient;
+import com.acme.imageedit.upstream.UpstreamException;
+import com.acme.imageedit.upstream.UpstreamSubmission;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.stereotype.Component;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.util.retry.Retry;
+
+/**
+ * Submits queued jobs to TheRouter. The order of writes is what keeps a paid job from being submitted twice: claim
+ * (lease), mark "sent", send, record the upstream id; a crash between "sent" and "recorded" is settled by the reaper's
+ * ambiguous-submit policy, never by a blind resubmit.
+ */
+@Component
+class Dispatcher {
+
+    private static final Logger log = LoggerFactory.getLogger(Dispatcher.class);
+
+    private final JobClaims claims;
+    private final JobTransitions transitions;
+    private final TheRouterClient upstream;
+    private final DispatchProperties properties;
+    private final WorkerIdentity worker;
+
+    Dispatcher(JobClaims claims, JobTransitions transitions, TheRouterClient upstream, DispatchProperties properties,
+               WorkerIdentity worker) {
+        this.claims = claims;
+        this.transitions = transitions;
+        this.upstream = upstream;
+        this.properties = properties;
+        this.worker = worker;
+    }
+
+    /** One round: claims a batch and submits it; answers how many jobs were claimed. */
+    Mono<Integer> dispatchOnce() {
+        return claims.claimForSubmit(worker.id(), properties.batchSize(), properties.lease())
+                .collectList()
+                .flatMap(batch -> Flux.fromIterable(batch)
+                        .flatMap(this::submit, properties.submitConcurrency())
+                        .then(Mono.just(batch.size())));
+    }
+
+    private Mono<Void> submit(ClaimedJob job) {
+        return claims.inputImage(job.id())
+                .switchIfEmpty(Mono.error(() -> new IllegalStateException("job " + job.id() + " has no input image")))
+                .flatMap(image -> transitions.markSubmitSent(job.id(), job.version())
+                        .flatMap(sentVersion -> upstream.submit(submission(job, image))
+                                .flatMap(accepted -> recordAccepted(job, sentVersion, accepted.id(),
+                                        accepted.status()))
+                                .onErrorResume(UpstreamException.class, e -> onFailure(job, sentVersion, e))))
+                .then()
+                .onErrorResume(e -> {
+                    // The lease runs out and the reaper settles the job; this worker goes on with the others.
+                    log.warn("Submitting job {} failed unexpectedly", job.id(), e);
+                    return Mono.empty();
+                });
+    }
+
+    /**
+     * TheRouter has the job now and will bill it: recording its id must not be lost to a passing database error, so it
+     * is retried for as long as the lease lasts.
+     */
+    private Mono<Long> recordAccepted(ClaimedJob job, long version, String upstreamId, String upstreamStatus) {
+        log.debug("Job {} submitted as {}", job.id(), upstreamId);
+        return transitions.submitted(job.id(), version, upstreamId, upstreamStatus, properties.firstPollDelay())
+                .retryWhen(Retry.backoff(Long.MAX_VALUE, Duration.ofMillis(100)).maxBackoff(Duration.ofSeconds(5))
+                        .filter(e -> !(e instanceof IllegalArgumentException)))
+                .timeout(properties.lease())
+                .switchIfEmpty(Mono.fromRunnable(() -> log.warn(
+                        "Job {} was accepted upstream as {} but changed meanwhile (expired or taken over); "
+                                + "not recording it", job.id(), upstreamId)));
+    }
+
+    private Mono<Long> onFailure(ClaimedJob job, long version, UpstreamException failure) {
+        int attempt = job.submitAttempts() + 1;
+        if (failure instanceof UpstreamException.Retryable retryable) {
+            Duration delay = retryable.retryAfter() != null ? retryable.retryAfter() : backoff(attempt);
+            log.info("Submit of job {} failed retryably (attempt {}): {}; retrying in {}", job.id(), attempt,
+                    failure.getMessage(), delay);
+            return transitions.requeue(job.id(), version, delay, failure.getMessage());
+        }
+        if (failure instanceof UpstreamException.OutcomeUnknown) {
+            if (properties.ambiguousSubmit() == DispatchProperties.AmbiguousSubmitPolicy.RETRY) {
+                log.warn("Submit of job {} has an unknown outcome ({}); retrying by policy", job.id(),
+                        failure.getMessage());
+                return transitions.requeue(job.id(), version, backoff(attempt), failure.getMessage());
+            }
+            log.warn("Submit of job {} has an unknown outcome ({}); failing it so it is not paid twice", job.id(),
+                    failure.getMessage());
+            return transitions.finish(job.id(), version, JobStatus.FAILED, "submit_outcome_unknown",
+                    "upstream_error", "TheRouter's answer to the submit was lost (" + failure.getMessage()
+                            + "); the job may exist upstream, so it is not submitted again");
+        }
+        // Rejected, or NotFound (a submit endpoint that does not exist): the same request cannot succeed later.
+        log.info("Submit of job {} rejected by TheRouter: {}", job.id(), failure.getMessage());
+        return transitions.finish(job.id(), version, JobStatus.FAILED, "upstream_rejected",
+                "invalid_request_error", upstreamMessage(failure));
+    }
+
+    private Duration backoff(int attempt) {
+        long base = properties.submitBackoff().toMillis();
+        long capped = Math.min(properties.maxSubmitBackoff().toMillis(), base << Math.min(attempt - 1, 20));
+        // Full jitter on the upper half, so that replicas that failed together do not retry together.
+        return Duration.ofMillis(capped / 2 + ThreadLocalRandom.current().nextLong(capped / 2 + 1));
+    }
+
+    private static String upstreamMessage(UpstreamException failure) {
+        if (failure.error() != null && failure.error().message() != null) {
+            return "TheRouter refused the job (HTTP " + failure.httpStatus() + "): " + failure.error().message();
+        }
+        return "TheRouter refused the job: " + failure.getMessage();
+    }
+
+    private static UpstreamSubmission submission(ClaimedJob job, InputImage image) {
+        return new UpstreamSubmission(job.model(), job.prompt(), image.bytes(), image.contentType(), job.size(),
+                job.seed(), job.cfg(), job.numInferenceSteps());
+    }
+}

@@ -1,0 +1,83 @@
+package com.acme.imageedit.dispatch;
+
+import java.time.Duration;
+
+import org.springframework.r2dbc.core.DatabaseClient;
+import org.springframework.stereotype.Component;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+/**
+ * Claims and leases, in the db-scheduler manner: one UPDATE over a {@code FOR UPDATE SKIP LOCKED} sub-select, so that
+ * replicas never wait on each other and never claim the same job; no SELECT-then-UPDATE window.
+ */
+@Component
+class JobClaims {
+
+    private final DatabaseClient db;
+
+    JobClaims(DatabaseClient db) {
+        this.db = db;
+    }
+
+    /** Takes up to {@code limit} due queued jobs, oldest due first, and moves them to SUBMITTING under a lease. */
+    Flux<ClaimedJob> claimForSubmit(String worker, int limit, Duration lease) {
+        return db.sql("""
+                        update jobs set status = 'SUBMITTING', leased_by = :worker,
+                               lease_until = now() + :lease * interval '1 millisecond', version = version + 1
+                        where id in (select id from jobs
+                                     where status = 'QUEUED' and next_attempt_at <= now()
+                                     order by next_attempt_at
+                                     limit :limit
+                                     for update skip locked)
+                        returning\s""" + ClaimedJob.COLUMNS)
+                .bind("worker", worker)
+                .bind("lease", lease.toMillis())
+                .bind("limit", limit)
+                .map((row, meta) -> ClaimedJob.from(row))
+                .all();
+    }
+
+    /**
+     * Takes up to {@code limit} running jobs due for a poll, most overdue first. The lease also moves the job's next
+     * poll to the lease's end, so a worker that dies mid-poll simply makes the job due again when its lease runs out.
+     */
+    Flux<ClaimedJob> claimForPoll(String worker, int limit, Duration lease) {
+        return db.sql("""
+                        update jobs set leased_by = :worker, lease_until = now() + :lease * interval '1 millisecond',
+                               next_attempt_at = now() + :lease * interval '1 millisecond', version = version + 1
+                        where id in (select id from jobs
+                                     where status = 'RUNNING' and next_attempt_at <= now()
+                                     order by next_attempt_at
+                                     limit :limit
+                                     for update skip locked)
+                        returning\s""" + ClaimedJob.COLUMNS)
+                .bind("worker", worker)
+                .bind("lease", lease.toMillis())
+                .bind("limit", limit)
+                .map((row, meta) -> ClaimedJob.from(row))
+                .all();
+    }
+
+    Mono<InputImage> inputImage(String jobId) {
+        return db.sql("select content_type, bytes from job_images where job_id = :id and role = 'INPUT'")
+                .bind("id", jobId)
+                .map((row, meta) -> new InputImage(row.get("content_type", String.class),
+                        row.get("bytes", byte[].class)))
+                .one();
+    }
+
+    /**
+     * Gives back what this worker still holds at shutdown: unsent submits go back to the queue, running jobs become due
+     * for a poll. A submit already sent keeps its lease for the reaper to judge, as after a crash.
+     */
+    Mono<Long> releaseLeases(String worker) {
+        return db.sql("""
+                        update jobs set status = case when status = 'SUBMITTING' then 'QUEUED' else status end,
+                               next_attempt_at = now(), leased_by = null, lease_until = null, version = version + 1
+                        where leased_by = :worker
+                          and (status = 'RUNNING' or (status = 'SUBMITTING' and submit_sent_at is null))""")
+                .bind("worker", worker)
+                .fetch().rowsUpdated();
+    }
+}

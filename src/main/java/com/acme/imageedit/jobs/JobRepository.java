@@ -1,0 +1,69 @@
+package com.acme.imageedit.jobs;
+
+import java.time.Instant;
+
+import org.springframework.r2dbc.core.DatabaseClient;
+import org.springframework.r2dbc.core.Parameter;
+import org.springframework.stereotype.Repository;
+import org.springframework.transaction.reactive.TransactionalOperator;
+import reactor.core.publisher.Mono;
+
+/** The job API's SQL: accepting a job with its input image, and reading jobs and images back. */
+@Repository
+class JobRepository {
+
+    private final DatabaseClient db;
+    private final TransactionalOperator tx;
+
+    JobRepository(DatabaseClient db, TransactionalOperator tx) {
+        this.db = db;
+        this.tx = tx;
+    }
+
+    /** Inserts the job and its input image in one transaction: a job never exists without its input. */
+    Mono<Job> insert(String id, String teamId, EditRequest request, Instant deadline) {
+        Mono<Job> job = db.sql("""
+                        insert into jobs (id, team_id, model, prompt, size, seed, cfg, num_inference_steps, price_usd,
+                                          status, deadline_at)
+                        values (:id, :team, :model, :prompt, :size, :seed, :cfg, :steps, :price, 'QUEUED', :deadline)
+                        returning\s""" + Job.COLUMNS)
+                .bind("id", id)
+                .bind("team", teamId)
+                .bind("model", request.model().id())
+                .bind("prompt", request.prompt())
+                .bind("size", Parameter.fromOrEmpty(request.size(), String.class))
+                .bind("seed", Parameter.fromOrEmpty(request.seed(), Long.class))
+                .bind("cfg", Parameter.fromOrEmpty(request.cfg(), Double.class))
+                .bind("steps", Parameter.fromOrEmpty(request.numInferenceSteps(), Integer.class))
+                .bind("price", request.model().priceUsd())
+                .bind("deadline", deadline)
+                .map((row, meta) -> Job.from(row))
+                .one();
+        Mono<Long> image = db.sql("""
+                        insert into job_images (job_id, role, content_type, width, height, bytes)
+                        values (:id, 'INPUT', :type, :width, :height, :bytes)""")
+                .bind("id", id)
+                .bind("type", request.imageInfo().contentType())
+                .bind("width", request.imageInfo().width())
+                .bind("height", request.imageInfo().height())
+                .bind("bytes", request.image())
+                .fetch().rowsUpdated();
+        return job.flatMap(inserted -> image.thenReturn(inserted)).as(tx::transactional);
+    }
+
+    Mono<Job> find(String id) {
+        return db.sql("select " + Job.COLUMNS + " from jobs where id = :id")
+                .bind("id", id)
+                .map((row, meta) -> Job.from(row))
+                .one();
+    }
+
+    Mono<StoredImage> image(String jobId, String role) {
+        return db.sql("select content_type, bytes from job_images where job_id = :id and role = :role")
+                .bind("id", jobId)
+                .bind("role", role)
+                .map((row, meta) -> new StoredImage(row.get("content_type", String.class),
+                        row.get("bytes", byte[].class)))
+                .one();
+    }
+}

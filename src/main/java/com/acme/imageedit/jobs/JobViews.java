@@ -1,0 +1,79 @@
+package com.acme.imageedit.jobs;
+
+import java.math.BigDecimal;
+import java.net.URI;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+import org.springframework.http.server.reactive.ServerHttpRequest;
+import org.springframework.stereotype.Component;
+import org.springframework.web.util.UriComponentsBuilder;
+
+/** Renders jobs as {@link JobView}s with absolute links, taken from the configured public address or the request. */
+@Component
+class JobViews {
+
+    private final JobsProperties properties;
+
+    JobViews(JobsProperties properties) {
+        this.properties = properties;
+    }
+
+    JobView render(Job job, ServerHttpRequest request) {
+        String base = baseUrl(request);
+        String self = base + "/v1/jobs/" + job.id();
+        String content = self + "/content";
+        boolean succeeded = job.status() == JobStatus.SUCCEEDED;
+        JobView.ErrorView error = job.errorCode() == null ? null
+                : new JobView.ErrorView(job.errorCode(), job.errorType(), job.errorMessage());
+        return new JobView(
+                job.id(),
+                "image_job",
+                job.status().publicName(),
+                job.model(),
+                job.createdAt().getEpochSecond(),
+                job.createdAt().plus(properties.resultRetention()).getEpochSecond(),
+                self,
+                succeeded ? List.of(content) : null,
+                error,
+                Map.of(),
+                timings(job),
+                cost(job),
+                new JobView.Links(self, succeeded ? content : null));
+    }
+
+    private static JobView.Timings timings(Job job) {
+        return new JobView.Timings(job.createdAt(), job.submittedAt(), job.finishedAt(), job.deadlineAt(),
+                seconds(job.createdAt(), job.submittedAt()),
+                seconds(job.submittedAt(), job.finishedAt()),
+                seconds(job.createdAt(), job.finishedAt()));
+    }
+
+    /** What the job cost: its price once it succeeded, nothing for other endings, unknown while in flight. */
+    private static BigDecimal cost(Job job) {
+        if (job.status() == JobStatus.SUCCEEDED) {
+            return job.priceUsd().stripTrailingZeros();
+        }
+        return job.status().isTerminal() ? BigDecimal.ZERO : null;
+    }
+
+    private static Double seconds(Instant from, Instant to) {
+        if (from == null || to == null) {
+            return null;
+        }
+        return Duration.between(from, to).toMillis() / 1000.0;
+    }
+
+    private String baseUrl(ServerHttpRequest request) {
+        URI configured = properties.publicBaseUrl();
+        if (configured != null) {
+            String value = configured.toString();
+            return value.endsWith("/") ? value.substring(0, value.length() - 1) : value;
+        }
+        // The request URI already reflects X-Forwarded-* when server.forward-headers-strategy is set.
+        return UriComponentsBuilder.fromUri(request.getURI()).replacePath(null).replaceQuery(null).fragment(null)
+                .build().toUriString();
+    }
+}

@@ -1,0 +1,76 @@
+package com.acme.imageedit.jobs;
+
+import java.math.BigDecimal;
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+import org.jspecify.annotations.Nullable;
+
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.DecimalMin;
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotBlank;
+import jakarta.validation.constraints.NotEmpty;
+import jakarta.validation.constraints.NotNull;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.util.unit.DataSize;
+import org.springframework.validation.annotation.Validated;
+
+/**
+ * What the job API accepts and promises.
+ *
+ * @param maxImageSize     largest input image accepted
+ * @param maxImagePixels   largest width × height an input image may declare (decompression bombs)
+ * @param maxPromptLength  longest prompt, in characters
+ * @param defaultDeadline  how long after acceptance a job may take before it ends {@code expired}
+ * @param minDeadline      smallest {@code deadline_seconds} a client may ask for
+ * @param maxDeadline      largest {@code deadline_seconds} a client may ask for
+ * @param resultRetention  how long results are kept; the job object's {@code expires_at}
+ * @param publicBaseUrl    the service's external address for links in job objects; empty = taken from the request
+ *                         (honouring {@code X-Forwarded-*} headers)
+ * @param defaultModel     the model used when a request names none
+ * @param models           the model table: a model not listed here is refused with 400
+ */
+@Validated
+@ConfigurationProperties("jobs")
+record JobsProperties(
+        @DefaultValue("10MB") @NotNull DataSize maxImageSize,
+        @DefaultValue("40000000") @Min(1) long maxImagePixels,
+        @DefaultValue("4000") @Min(1) int maxPromptLength,
+        @DefaultValue("15m") @NotNull Duration defaultDeadline,
+        @DefaultValue("1m") @NotNull Duration minDeadline,
+        @DefaultValue("24h") @NotNull Duration maxDeadline,
+        @DefaultValue("7d") @NotNull Duration resultRetention,
+        @Nullable URI publicBaseUrl,
+        @DefaultValue("qwen/qwen-image-edit") @NotBlank String defaultModel,
+        @NotEmpty List<@Valid Model> models) {
+
+    Optional<Model> model(String id) {
+        return models.stream().filter(m -> m.id().equals(id)).findFirst();
+    }
+
+    enum Kind { EDIT, GENERATE }
+
+    /**
+     * One row of the model table, with the parameter bounds the upstream enforces (DESIGN §4).
+     *
+     * @param minSide smallest width or height in {@code size}
+     * @param maxSide largest width or height in {@code size}
+     */
+    record Model(
+            @NotBlank String id,
+            @DefaultValue("EDIT") @NotNull Kind kind,
+            @NotNull @DecimalMin("0") BigDecimal priceUsd,
+            @DefaultValue("0") long minSeed,
+            @DefaultValue("9999999999") long maxSeed,
+            @DefaultValue("1") int minSteps,
+            @DefaultValue("100") int maxSteps,
+            @DefaultValue("0.1") double minCfg,
+            @DefaultValue("20") double maxCfg,
+            @DefaultValue("256") int minSide,
+            @DefaultValue("2048") int maxSide) {
+    }
+}

@@ -1,0 +1,183 @@
+package com.acme.imageedit.simulator;
+
+import java.net.URI;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.core.codec.CodecException;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.web.reactive.function.server.HandlerFunction;
+import org.springframework.web.reactive.function.server.RequestPredicates;
+import org.springframework.web.reactive.function.server.RouterFunction;
+import org.springframework.web.reactive.function.server.RouterFunctions;
+import org.springframework.web.reactive.function.server.ServerRequest;
+import org.springframework.web.reactive.function.server.ServerResponse;
+import org.springframework.web.server.ResponseStatusException;
+import org.springframework.web.server.ServerWebInputException;
+import reactor.core.publisher.Mono;
+
+/** TheRouter's HTTP surface over a {@link SimulatorEngine}, plus the simulator's own stats and reset endpoints. */
+final class SimulatorRoutes {
+
+    private static final Logger log = LoggerFactory.getLogger(SimulatorRoutes.class);
+
+    private final SimulatorEngine engine;
+    private final Counters counters;
+
+    SimulatorRoutes(SimulatorEngine engine) {
+        this.engine = engine;
+        this.counters = engine.counters();
+    }
+
+    RouterFunction<ServerResponse> routes() {
+        RouterFunction<ServerResponse> api = RouterFunctions.route()
+                .POST("/v1/images/edits", this::submit)
+                .GET("/v1/jobs/{id}", this::poll)
+                .GET("/v1/jobs/{id}/content", this::content)
+                .filter(this::authenticateAndLimit)
+                .build();
+        // result files behave like pre-signed storage URLs: no key, no account rate limit
+        RouterFunction<ServerResponse> rest = RouterFunctions.route()
+                .GET("/files/{id}.png", this::file)
+                .GET("/simulator/stats", request -> ServerResponse.ok()
+                        .contentType(MediaType.APPLICATION_JSON).bodyValue(engine.stats()))
+                .POST("/simulator/reset", request -> {
+                    engine.reset();
+                    return ServerResponse.noContent().build();
+                })
+                .route(RequestPredicates.all(),
+                        request -> ErrorResponses.notFound("no route for " + request.method() + " " + request.path()))
+                .build();
+        return api.and(rest).filter((request, next) -> next.handle(request).onErrorResume(this::unexpected));
+    }
+
+    private Mono<ServerResponse> authenticateAndLimit(ServerRequest request, HandlerFunction<ServerResponse> next) {
+        if (!engine.authorized(request.headers().firstHeader(HttpHeaders.AUTHORIZATION))) {
+            counters.unauthorized.increment();
+            return ErrorResponses.unauthorized();
+        }
+        Optional<Duration> wait = engine.acquireRateLimit();
+        if (wait.isPresent()) {
+            counters.rateLimited429s.increment();
+            return ErrorResponses.tooManyRequests(wait.get(), "rate limit exceeded for this API key");
+        }
+        return next.handle(request);
+    }
+
+    private Mono<ServerResponse> submit(ServerRequest request) {
+        if (!"true".equalsIgnoreCase(request.queryParam("async").orElse(""))) {
+            // the real sync path runs into the edge timeout for a 30-180 s job; we refuse it instead of hanging
+            return rejected("only the async API is simulated: use POST /v1/images/edits?async=true");
+        }
+        boolean multipart = request.headers().contentType()
+                .map(MediaType.MULTIPART_FORM_DATA::isCompatibleWith).orElse(false);
+        if (!multipart) {
+            return rejected("Content-Type must be multipart/form-data");
+        }
+        return request.multipartData()
+                .flatMap(SubmitForm::read)
+                .flatMap(form -> decide(request, form))
+                .onErrorResume(e -> e instanceof CodecException || e instanceof ServerWebInputException,
+                        e -> rejected("malformed multipart body: " + e.getMessage()));
+    }
+
+    private Mono<ServerResponse> decide(ServerRequest request, SubmitForm form) {
+        Optional<String> problem = form.problem();
+        if (problem.isPresent()) {
+            return rejected(problem.get());
+        }
+        Set<PromptTrigger> triggers = PromptTrigger.in(form.prompt());
+        if (triggers.contains(PromptTrigger.REJECT)) {
+            return rejected("prompt rejected by the provider's content policy");
+        }
+        switch (engine.drawSubmitFault(triggers)) {
+            case TOO_MANY_REQUESTS -> {
+                counters.submit429s.increment();
+                return ErrorResponses.tooManyRequests(Duration.ofSeconds(1), "the provider is overloaded, retry later");
+            }
+            case BAD_GATEWAY -> {
+                counters.submit5xxs.increment();
+                return ErrorResponses.error(HttpStatus.BAD_GATEWAY, "upstream_error",
+                        "the provider did not answer", true);
+            }
+            case TIMEOUT -> {
+                SimJob job = engine.accept(form.model(), form.prompt(), form.image(), triggers);
+                counters.submitTimeouts.increment();
+                return Mono.delay(engine.submitTimeoutDelay()).then(accepted(request, job));
+            }
+            default -> {
+                return accepted(request, engine.accept(form.model(), form.prompt(), form.image(), triggers));
+            }
+        }
+    }
+
+    private Mono<ServerResponse> accepted(ServerRequest request, SimJob job) {
+        // the 202 describes the job as just created, even when held back by a simulated timeout
+        return ServerResponse.status(HttpStatus.ACCEPTED)
+                .contentType(MediaType.APPLICATION_JSON)
+                .bodyValue(JobJson.render(job, job.createdAt(), base(request), engine.isoTimestamps()));
+    }
+
+    private Mono<ServerResponse> poll(ServerRequest request) {
+        counters.polls.increment();
+        String id = request.pathVariable("id");
+        return engine.job(id)
+                .map(job -> ServerResponse.ok().contentType(MediaType.APPLICATION_JSON)
+                        .bodyValue(JobJson.render(job, Instant.now(), base(request), engine.isoTimestamps())))
+                .orElseGet(() -> ErrorResponses.notFound("job " + id + " not found"));
+    }
+
+    private Mono<ServerResponse> content(ServerRequest request) {
+        counters.contentCalls.increment();
+        String id = request.pathVariable("id");
+        Optional<SimJob> job = engine.job(id);
+        if (job.isEmpty()) {
+            return ErrorResponses.notFound("job " + id + " not found");
+        }
+        Instant now = Instant.now();
+        if (!job.get().succeededAt(now)) {
+            return ErrorResponses.error(HttpStatus.CONFLICT, "invalid_request_error",
+                    "job " + id + " is " + job.get().statusAt(now) + "; content exists only once it succeeded", false);
+        }
+        return ServerResponse.status(HttpStatus.FOUND)
+                .location(URI.create(JobJson.fileUrl(base(request), id)))
+                .build();
+    }
+
+    private Mono<ServerResponse> file(ServerRequest request) {
+        counters.fileDownloads.increment();
+        String id = request.pathVariable("id");
+        return engine.job(id)
+                .filter(job -> job.succeededAt(Instant.now()))
+                .map(job -> engine.result(job).flatMap(png -> ServerResponse.ok()
+                        .contentType(MediaType.IMAGE_PNG)
+                        .bodyValue(png)))
+                .orElseGet(() -> ErrorResponses.notFound("no such file"));
+    }
+
+    private Mono<ServerResponse> rejected(String message) {
+        counters.submitsRejected.increment();
+        return ErrorResponses.badRequest(message);
+    }
+
+    private Mono<ServerResponse> unexpected(Throwable e) {
+        if (e instanceof ResponseStatusException status && status.getStatusCode().is4xxClientError()) {
+            return ErrorResponses.error(HttpStatus.valueOf(status.getStatusCode().value()), "invalid_request_error",
+                    String.valueOf(status.getReason()), false);
+        }
+        log.warn("simulator failed to handle a request", e);
+        return ErrorResponses.error(HttpStatus.INTERNAL_SERVER_ERROR, "server_error",
+                "internal error in the simulator", true);
+    }
+
+    /** Links are built from the address the caller used, as a real host-fronted API would. */
+    private static URI base(ServerRequest request) {
+        URI uri = request.uri();
+        return URI.create(uri.getScheme() + "://" + uri.getRawAuthority());
+    }
+}

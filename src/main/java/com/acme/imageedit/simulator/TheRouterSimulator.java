@@ -1,0 +1,96 @@
+package com.acme.imageedit.simulator;
+
+import java.net.URI;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.http.server.reactive.HttpHandler;
+import org.springframework.http.server.reactive.ReactorHttpHandlerAdapter;
+import org.springframework.web.reactive.function.server.HandlerStrategies;
+import org.springframework.web.reactive.function.server.RouterFunctions;
+import reactor.netty.DisposableServer;
+import reactor.netty.http.server.HttpServer;
+
+/**
+ * A fake TheRouter on its own HTTP server (its paths equal the proxy's own {@code /v1/...} paths, so it cannot share
+ * the application's server). Tests and benchmarks use this handle to find it, read its counters and change its faults.
+ */
+public final class TheRouterSimulator implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(TheRouterSimulator.class);
+
+    private final SimulatorEngine engine;
+    private final DisposableServer server;
+    private final URI baseUrl;
+
+    private TheRouterSimulator(SimulatorEngine engine, DisposableServer server, URI baseUrl) {
+        this.engine = engine;
+        this.server = server;
+        this.baseUrl = baseUrl;
+    }
+
+    /** Binds the server before returning, so that {@link #baseUrl()} carries the real port (also for port 0). */
+    static TheRouterSimulator start(SimulatorProperties properties) {
+        SimulatorEngine engine = new SimulatorEngine(properties);
+        HttpHandler handler = RouterFunctions.toHttpHandler(new SimulatorRoutes(engine).routes(),
+                HandlerStrategies.builder().webFilter(new RequestIdFilter()).build());
+        DisposableServer server = HttpServer.create()
+                .host(properties.host())
+                .port(properties.port())
+                .handle(new ReactorHttpHandlerAdapter(handler))
+                .bindNow();
+        URI baseUrl = URI.create("http://" + advertised(properties.host()) + ":" + server.port());
+        log.info("TheRouter simulator listening on {}", baseUrl);
+        return new TheRouterSimulator(engine, server, baseUrl);
+    }
+
+    /** Where to send TheRouter calls, e.g. {@code http://127.0.0.1:41234}; no trailing slash. */
+    public URI baseUrl() {
+        return baseUrl;
+    }
+
+    public SimulatorStats stats() {
+        return engine.stats();
+    }
+
+    /** Forgets all jobs and counters and restores the configured faults and rate limit. */
+    public void reset() {
+        engine.reset();
+    }
+
+    /** The failure mix and rate limit in force now. */
+    public SimulatorFaults faults() {
+        return engine.faults();
+    }
+
+    /** Replaces the failure mix and rate limit until the next call or {@link #reset()}; the bucket starts full. */
+    public void setFaults(SimulatorFaults faults) {
+        engine.setFaults(faults);
+    }
+
+    /**
+     * When the job reaches (or reached) its terminal status upstream, fixed at submit; empty for an unknown id or a job
+     * that never finishes. Comparing it with the proxy's own completion time gives the detection lag.
+     */
+    public Optional<Instant> completedAt(String upstreamId) {
+        return engine.completedAt(upstreamId);
+    }
+
+    @Override
+    public void close() {
+        server.disposeNow(Duration.ofSeconds(5));
+    }
+
+    // a wildcard bind address is not something a client can connect to
+    private static String advertised(String host) {
+        if (host.equals("0.0.0.0")) {
+            return "127.0.0.1";
+        }
+        if (host.equals("::") || host.equals("0:0:0:0:0:0:0:0")) {
+            return "[::1]";
+        }
+        return host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host;
+    }
+}

@@ -1,0 +1,180 @@
+package com.acme.imageedit.upstream;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.core.io.buffer.DataBufferLimitException;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.MediaType;
+import org.springframework.web.reactive.function.client.ClientResponse;
+import org.springframework.web.reactive.function.client.WebClient;
+import reactor.core.publisher.Mono;
+import reactor.netty.http.client.HttpClientRequest;
+
+/**
+ * Fetches a result image from whichever candidate works. Redirects are followed by hand so that the Bearer key is
+ * decided per hop: the key goes to TheRouter's own origin and nowhere else.
+ */
+final class ResultDownloader {
+
+    private static final Logger log = LoggerFactory.getLogger(ResultDownloader.class);
+
+    static final int MAX_REDIRECTS = 3;
+    static final String TOO_LARGE = "result_too_large";
+
+    private static final String IMAGE_ACCEPT = "image/*, application/octet-stream;q=0.9, */*;q=0.5";
+
+    private final WebClient webClient;
+    private final TheRouterProperties properties;
+    private final UpstreamResponses responses;
+    private final Duration timeout;
+    private final int maxBytes;
+
+    ResultDownloader(WebClient webClient, TheRouterProperties properties, UpstreamResponses responses) {
+        this.webClient = webClient;
+        this.properties = properties;
+        this.responses = responses;
+        this.timeout = properties.downloadTimeout();
+        this.maxBytes = (int) Math.min(Integer.MAX_VALUE - 8, properties.maxResultSize().toBytes());
+    }
+
+    Mono<UpstreamImage> download(UpstreamJob job, URI base) {
+        if (job.resultBase64() != null && !job.resultBase64().isBlank()) {
+            UpstreamImage inline = decodeInline(job);
+            if (inline != null) {
+                return inline.bytes().length > maxBytes ? Mono.error(tooLarge("inline result of job " + job.id(), 200))
+                        : Mono.just(inline);
+            }
+        }
+        List<URI> candidates = candidates(job, base);
+        if (candidates.isEmpty()) {
+            return Mono.error(new UpstreamException.Retryable("download: job has neither a result nor an id", 0,
+                    null, null, null));
+        }
+        return tryFrom(candidates, 0, base, null);
+    }
+
+    private Mono<UpstreamImage> tryFrom(List<URI> candidates, int index, URI base, UpstreamException last) {
+        if (index >= candidates.size()) {
+            return Mono.error(last);
+        }
+        URI uri = candidates.get(index);
+        String target = "GET " + UpstreamUris.redact(uri);
+        return fetch(uri, base, 0)
+                .timeout(timeout)
+                .onErrorMap(e -> UpstreamFailures.forTransport(UpstreamCall.DOWNLOAD, target, e))
+                .onErrorResume(UpstreamException.class, e -> {
+                    if (isTooLarge(e)) {
+                        // Every candidate is the same image: a second copy will not be smaller.
+                        return Mono.error(e);
+                    }
+                    log.debug("Result candidate {} of {} failed: {}", index + 1, candidates.size(), e.getMessage());
+                    return tryFrom(candidates, index + 1, base, e);
+                });
+    }
+
+    private Mono<UpstreamImage> fetch(URI uri, URI base, int redirects) {
+        String target = "GET " + UpstreamUris.redact(uri);
+        return webClient.get()
+                .uri(uri)
+                .headers(h -> {
+                    h.set(HttpHeaders.ACCEPT, IMAGE_ACCEPT);
+                    TheRouterClient.authorize(h, uri, base, properties);
+                })
+                .httpRequest(request -> {
+                    // Images are bigger and slower than job JSON: the download budget replaces the response timeout.
+                    if (request.getNativeRequest() instanceof HttpClientRequest nettyRequest) {
+                        nettyRequest.responseTimeout(timeout);
+                    }
+                })
+                .exchangeToMono(response -> hop(response, uri, target, redirects))
+                .flatMap(hop -> hop.image() != null ? Mono.just(hop.image()) : fetch(hop.next(), base, redirects + 1));
+    }
+
+    private Mono<Hop> hop(ClientResponse response, URI uri, String target, int redirects) {
+        int status = response.statusCode().value();
+        String requestId = UpstreamResponses.requestId(response);
+        log.debug("download {} answered {}{}", target, status, UpstreamFailures.requestIdSuffix(requestId));
+        if (response.statusCode().is3xxRedirection() && response.headers().asHttpHeaders().getLocation() != null) {
+            if (redirects >= MAX_REDIRECTS) {
+                return response.releaseBody().then(Mono.error(new UpstreamException.Retryable(
+                        "download " + target + ": more than " + MAX_REDIRECTS + " redirects", status, null, null, null)));
+            }
+            URI next = uri.resolve(response.headers().asHttpHeaders().getLocation());
+            return response.releaseBody().thenReturn(new Hop(null, next));
+        }
+        if (!response.statusCode().is2xxSuccessful()) {
+            return responses.failure(response, UpstreamCall.DOWNLOAD, target).flatMap(Mono::error);
+        }
+        if (response.headers().contentLength().orElse(-1) > maxBytes) {
+            return response.releaseBody().then(Mono.error(tooLarge(target, status)));
+        }
+        String headerType = response.headers().contentType().map(MediaType::toString).orElse(null);
+        return Bodies.read(response, maxBytes)
+                .onErrorMap(DataBufferLimitException.class, e -> tooLarge(target, status))
+                .flatMap(bytes -> {
+                    if (bytes.length == 0 || ImageTypes.isClearlyNotAnImage(bytes, headerType)) {
+                        return Mono.error(new UpstreamException.Retryable("download " + target + ": HTTP " + status
+                                + UpstreamFailures.requestIdSuffix(requestId) + " but no image (" + bytes.length
+                                + " bytes of " + headerType + ")", status, null, null, null));
+                    }
+                    return Mono.just(new Hop(new UpstreamImage(bytes, ImageTypes.detect(bytes, headerType)), null));
+                });
+    }
+
+    private static List<URI> candidates(UpstreamJob job, URI base) {
+        List<URI> uris = new ArrayList<>();
+        for (String url : job.resultUrls() == null ? List.<String>of() : job.resultUrls()) {
+            try {
+                // Relative URLs are TheRouter's own paths; resolve() keeps absolute ones as they are.
+                uris.add(base.resolve(URI.create(url)));
+            } catch (IllegalArgumentException e) {
+                log.debug("Job {}: skipping unusable result URL: {}", job.id(), e.getMessage());
+            }
+        }
+        if (job.id() != null && !job.id().isBlank()) {
+            uris.add(UpstreamUris.build(UpstreamUris.endpoint(base, "v1", "jobs", job.id(), "content")));
+        }
+        return uris;
+    }
+
+    private static UpstreamImage decodeInline(UpstreamJob job) {
+        String b64 = job.resultBase64().strip();
+        String declaredType = null;
+        // Some providers send a data URL rather than bare base64.
+        if (b64.startsWith("data:") && b64.indexOf(',') > 0) {
+            String meta = b64.substring(5, b64.indexOf(','));
+            declaredType = meta.contains(";") ? meta.substring(0, meta.indexOf(';')) : meta;
+            b64 = b64.substring(b64.indexOf(',') + 1);
+        }
+        try {
+            // The basic decoder, not the MIME one: the MIME decoder skips junk and would turn garbage into "bytes".
+            byte[] bytes = Base64.getDecoder().decode(b64.replaceAll("\\s", "").replace('-', '+').replace('_', '/'));
+            if (bytes.length == 0) {
+                return null;
+            }
+            return new UpstreamImage(bytes, ImageTypes.detect(bytes, declaredType));
+        } catch (IllegalArgumentException e) {
+            log.debug("Job {}: inline result is not base64, trying URLs instead", job.id());
+            return null;
+        }
+    }
+
+    private UpstreamException tooLarge(String what, int status) {
+        return new UpstreamException.Rejected("download " + what + ": larger than " + properties.maxResultSize(), status,
+                new UpstreamError(TOO_LARGE, null, "result image exceeds " + properties.maxResultSize(), false));
+    }
+
+    private static boolean isTooLarge(UpstreamException e) {
+        return e instanceof UpstreamException.Rejected && e.error() != null && TOO_LARGE.equals(e.error().code());
+    }
+
+    /** One step of a download: the image, or where to go next. */
+    private record Hop(UpstreamImage image, URI next) {
+    }
+}
