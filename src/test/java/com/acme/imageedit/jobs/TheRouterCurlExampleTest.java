@@ -1,0 +1,55 @@
+package com.acme.imageedit.jobs;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import com.acme.imageedit.IntegrationTest;
+import com.acme.imageedit.support.TestImages;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.springframework.core.io.ClassPathResource;
+import org.springframework.http.MediaType;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * TheRouter's own cURL submit-and-poll loop for edits, copied verbatim from its model page, runs against the proxy with
+ * only the host and the key changed, and prints a URL that serves the result.
+ */
+class TheRouterCurlExampleTest extends IntegrationTest {
+
+    @Test
+    void theModelPagesEditLoopWorksUnchanged(@TempDir Path dir) throws Exception {
+        assumeTrue(onPath("curl") && onPath("python3"), "needs curl and python3, as TheRouter's example does");
+        String script = new ClassPathResource("therouter-edits-example.sh").getContentAsString(StandardCharsets.UTF_8)
+                .replace("https://api.therouter.ai", baseUrl());
+        Files.writeString(dir.resolve("example.sh"), script);
+        Files.write(dir.resolve("input.png"), TestImages.png(512, 512));
+
+        ProcessBuilder bash = new ProcessBuilder("bash", "example.sh").directory(dir.toFile()).redirectErrorStream(true);
+        bash.environment().put("THE_ROUTER_API_KEY", "any-key");
+        Process process = bash.start();
+        assertThat(process.waitFor(60, TimeUnit.SECONDS)).as("the loop ends").isTrue();
+        List<String> output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).lines()
+                .toList();
+
+        assertThat(process.exitValue()).as(String.join("\n", output)).isZero();
+        assertThat(output.get(0)).startsWith("submitted: img_");
+        assertThat(output).contains("status: succeeded");
+        String url = output.get(output.size() - 1);
+        assertThat(url).startsWith(baseUrl() + "/v1/jobs/img_").endsWith("/content");
+        byte[] image = http().get().uri(url).exchange().expectStatus().isOk()
+                .expectHeader().contentType(MediaType.IMAGE_PNG)
+                .expectBody(byte[].class).returnResult().getResponseBody();
+        assertThat(TestImages.decode(image).getWidth()).isPositive();
+    }
+
+    private static boolean onPath(String command) throws IOException, InterruptedException {
+        return new ProcessBuilder("sh", "-c", "command -v " + command).start().waitFor() == 0;
+    }
+}
