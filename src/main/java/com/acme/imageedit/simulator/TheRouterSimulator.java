@@ -12,6 +12,7 @@ import org.springframework.web.reactive.function.server.HandlerStrategies;
 import org.springframework.web.reactive.function.server.RouterFunctions;
 import reactor.netty.DisposableServer;
 import reactor.netty.http.server.HttpServer;
+import reactor.netty.resources.LoopResources;
 
 /**
  * A fake TheRouter on its own HTTP server (its paths equal the proxy's own {@code /v1/...} paths, so it cannot share
@@ -23,11 +24,13 @@ public final class TheRouterSimulator implements AutoCloseable {
 
     private final SimulatorEngine engine;
     private final DisposableServer server;
+    private final LoopResources loops;
     private final URI baseUrl;
 
-    private TheRouterSimulator(SimulatorEngine engine, DisposableServer server, URI baseUrl) {
+    private TheRouterSimulator(SimulatorEngine engine, DisposableServer server, LoopResources loops, URI baseUrl) {
         this.engine = engine;
         this.server = server;
+        this.loops = loops;
         this.baseUrl = baseUrl;
     }
 
@@ -36,14 +39,18 @@ public final class TheRouterSimulator implements AutoCloseable {
         SimulatorEngine engine = new SimulatorEngine(properties);
         HttpHandler handler = RouterFunctions.toHttpHandler(new SimulatorRoutes(engine).routes(),
                 HandlerStrategies.builder().webFilter(new RequestIdFilter()).build());
+        // Its own event loops, not Reactor Netty's global ones: an application context that closes disposes those, and
+        // the simulator stands for a separate host that must outlive any one context (several share it in tests).
+        LoopResources loops = LoopResources.create("simulator", 1, 2, true);
         DisposableServer server = HttpServer.create()
+                .runOn(loops)
                 .host(properties.host())
                 .port(properties.port())
                 .handle(new ReactorHttpHandlerAdapter(handler))
                 .bindNow();
         URI baseUrl = URI.create("http://" + advertised(properties.host()) + ":" + server.port());
         log.info("TheRouter simulator listening on {}", baseUrl);
-        return new TheRouterSimulator(engine, server, baseUrl);
+        return new TheRouterSimulator(engine, server, loops, baseUrl);
     }
 
     /** Where to send TheRouter calls, e.g. {@code http://127.0.0.1:41234}; no trailing slash. */
@@ -81,6 +88,7 @@ public final class TheRouterSimulator implements AutoCloseable {
     @Override
     public void close() {
         server.disposeNow(Duration.ofSeconds(5));
+        loops.dispose();
     }
 
     // a wildcard bind address is not something a client can connect to

@@ -16,7 +16,9 @@ import org.springframework.boot.flyway.autoconfigure.FlywayConnectionDetails;
 import org.springframework.boot.r2dbc.autoconfigure.R2dbcConnectionDetails;
 import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.context.support.GenericApplicationContext;
 import org.springframework.core.ParameterizedTypeReference;
+import org.springframework.http.client.ReactorResourceFactory;
 import org.springframework.web.reactive.function.BodyInserters;
 import org.springframework.web.reactive.function.client.WebClient;
 import reactor.core.publisher.Flux;
@@ -59,6 +61,12 @@ class TwoReplicasTest extends IntegrationTest {
                     if (flyway != r2dbc) {
                         context.getBeanFactory().registerSingleton("sharedFlyway", flyway);
                     }
+                    // Its own Netty resources: closing it must not dispose the global ones the shared context runs on.
+                    ((GenericApplicationContext) context).registerBean(ReactorResourceFactory.class, () -> {
+                        ReactorResourceFactory resources = new ReactorResourceFactory();
+                        resources.setUseGlobalResources(false);
+                        return resources;
+                    });
                 })
                 // Arguments, not default properties: application.yml would win over those.
                 .run("--server.port=0",
