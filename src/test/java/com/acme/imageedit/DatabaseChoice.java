@@ -1,5 +1,8 @@
 package com.acme.imageedit;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
+
 import org.testcontainers.DockerClientFactory;
 
 /** Decides once per JVM between Testcontainers and the embedded PostgreSQL. */
@@ -31,6 +34,13 @@ final class DatabaseChoice {
         }
         if (forced.equalsIgnoreCase("testcontainers")) {
             return true;
+        }
+        // Ask Testcontainers only when an engine may exist: its probe is slow and logs an error when there is none.
+        boolean maybeDocker = System.getenv("DOCKER_HOST") != null
+                || Files.exists(Path.of("/var/run/docker.sock"))
+                || Files.exists(Path.of(System.getProperty("user.home"), ".testcontainers.properties"));
+        if (!maybeDocker) {
+            return false;
         }
         try {
             return DockerClientFactory.instance().isDockerAvailable();
