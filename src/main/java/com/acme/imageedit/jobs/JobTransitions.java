@@ -3,10 +3,12 @@ package com.acme.imageedit.jobs;
 import java.time.Duration;
 import java.util.function.UnaryOperator;
 
+import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.r2dbc.core.DatabaseClient;
 import org.springframework.r2dbc.core.Parameter;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.reactive.TransactionalOperator;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
@@ -19,10 +21,12 @@ public class JobTransitions {
 
     private final DatabaseClient db;
     private final TransactionalOperator tx;
+    private final ApplicationEventPublisher events;
 
-    JobTransitions(DatabaseClient db, TransactionalOperator tx) {
+    JobTransitions(DatabaseClient db, TransactionalOperator tx, ApplicationEventPublisher events) {
         this.db = db;
         this.tx = tx;
+        this.events = events;
     }
 
     /**
@@ -81,12 +85,15 @@ public class JobTransitions {
     /** Stores the result and ends the job {@code succeeded}, in one transaction. */
     public Mono<Long> succeed(String id, long version, String contentType, byte[] image) {
         ImageInfo info = ImageSniffer.sniff(image).orElse(null);
-        Mono<Long> transition = update("""
-                update jobs set status = 'SUCCEEDED', upstream_status = 'succeeded', finished_at = now(),
-                       poll_count = poll_count + 1, leased_by = null, lease_until = null, last_error = null,
-                       version = version + 1
-                where id = :id and version = :version and status = 'RUNNING'
-                returning version""", id, version, spec -> spec);
+        Mono<Finished> transition = db.sql("""
+                        update jobs set status = 'SUCCEEDED', upstream_status = 'succeeded', finished_at = now(),
+                               poll_count = poll_count + 1, leased_by = null, lease_until = null, last_error = null,
+                               version = version + 1
+                        where id = :id and version = :version and status = 'RUNNING'
+                        returning version,\s""" + JobFinished.COLUMNS)
+                .bind("id", id).bind("version", version)
+                .map((row, meta) -> new Finished(row.get("version", Long.class), JobFinished.from(row)))
+                .one();
         Mono<Long> store = db.sql("""
                         insert into job_images (job_id, role, content_type, width, height, bytes)
                         values (:id, 'RESULT', :type, :width, :height, :bytes)
@@ -99,7 +106,7 @@ public class JobTransitions {
                 .bind("bytes", image)
                 .fetch().rowsUpdated();
         // The transition first: when its guard fails, the image is never written.
-        return transition.flatMap(newVersion -> store.thenReturn(newVersion)).as(tx::transactional);
+        return transition.flatMap(finished -> store.thenReturn(finished)).as(tx::transactional).map(this::published);
     }
 
     /** Ends the job in a terminal state other than {@code succeeded}, with a stable error code. */
@@ -107,15 +114,99 @@ public class JobTransitions {
         if (!status.isTerminal() || status == JobStatus.SUCCEEDED) {
             throw new IllegalArgumentException("finish() ends jobs unsuccessfully, not in " + status);
         }
-        return update("""
-                update jobs set status = :status, error_code = :code, error_type = :type, error_message = :message,
-                       finished_at = now(), leased_by = null, lease_until = null, version = version + 1
-                where id = :id and version = :version and status in ('QUEUED', 'SUBMITTING', 'RUNNING')
-                returning version""", id, version, spec -> spec
+        return db.sql("""
+                        update jobs set status = :status, error_code = :code, error_type = :type,
+                               error_message = :message, finished_at = now(), leased_by = null, lease_until = null,
+                               version = version + 1
+                        where id = :id and version = :version and status in ('QUEUED', 'SUBMITTING', 'RUNNING')
+                        returning version,\s""" + JobFinished.COLUMNS)
+                .bind("id", id).bind("version", version)
                 .bind("status", status.name())
                 .bind("code", code)
                 .bind("type", type)
-                .bind("message", message));
+                .bind("message", message)
+                .map((row, meta) -> new Finished(row.get("version", Long.class), JobFinished.from(row)))
+                .one()
+                .map(this::published);
+    }
+
+    /**
+     * Jobs past their deadline end {@code expired}. A submit in flight under a live lease is left to finish first, so
+     * that a job TheRouter accepted is recorded (and then expired) rather than forgotten.
+     */
+    public Flux<JobFinished> expireOverdue(int limit) {
+        return bulkFinish("""
+                update jobs set status = 'EXPIRED', error_code = 'deadline_exceeded', error_type = 'timeout_error',
+                       error_message = 'the job did not finish before its deadline', finished_at = now(),
+                       leased_by = null, lease_until = null, version = version + 1
+                where id in (select id from jobs
+                             where status in ('QUEUED', 'SUBMITTING', 'RUNNING') and deadline_at < now()
+                               and not (status = 'SUBMITTING' and lease_until >= now())
+                             order by deadline_at
+                             limit :limit for update skip locked)
+                returning\s""" + JobFinished.COLUMNS, limit);
+    }
+
+    /**
+     * Submits whose worker died after the request left (lease expired, {@code submit_sent_at} set) end
+     * {@code failed}: TheRouter may have created, and will bill, a job we never heard of, so it is not sent again.
+     */
+    public Flux<JobFinished> failAmbiguousSubmits(int limit) {
+        return bulkFinish("""
+                update jobs set status = 'FAILED', error_code = 'submit_outcome_unknown', error_type = 'upstream_error',
+                       error_message = 'the worker submitting this job stopped before TheRouter answered; the job '
+                           || 'may have been created upstream, so it is not submitted again',
+                       finished_at = now(), leased_by = null, lease_until = null, version = version + 1
+                where id in (select id from jobs
+                             where leased_by is not null and lease_until < now()
+                               and status = 'SUBMITTING' and submit_sent_at is not null
+                             limit :limit for update skip locked)
+                returning\s""" + JobFinished.COLUMNS, limit);
+    }
+
+    /** The same dead submits, queued again instead, for the {@code retry} policy (at the risk of paying twice). */
+    public Mono<Long> requeueAmbiguousSubmits(int limit) {
+        return db.sql("""
+                        update jobs set status = 'QUEUED', submit_sent_at = null, next_attempt_at = now(),
+                               last_error = 'the submitting worker stopped before TheRouter answered; retried by policy',
+                               leased_by = null, lease_until = null, version = version + 1
+                        where id in (select id from jobs
+                                     where leased_by is not null and lease_until < now()
+                                       and status = 'SUBMITTING' and submit_sent_at is not null
+                                     limit :limit for update skip locked)""")
+                .bind("limit", limit)
+                .fetch().rowsUpdated();
+    }
+
+    /** A dead worker's claim whose request never left: nothing exists upstream, so the job simply queues again. */
+    public Mono<Long> requeueUnsentSubmits(int limit) {
+        return db.sql("""
+                        update jobs set status = 'QUEUED', leased_by = null, lease_until = null, next_attempt_at = now(),
+                               last_error = 'lease of ' || leased_by || ' expired before the submit was sent',
+                               version = version + 1
+                        where id in (select id from jobs
+                                     where leased_by is not null and lease_until < now()
+                                       and status = 'SUBMITTING' and submit_sent_at is null
+                                     limit :limit for update skip locked)""")
+                .bind("limit", limit)
+                .fetch().rowsUpdated();
+    }
+
+    private Flux<JobFinished> bulkFinish(String sql, int limit) {
+        return db.sql(sql).bind("limit", limit)
+                .map((row, meta) -> JobFinished.from(row))
+                .all()
+                .doOnNext(events::publishEvent);
+    }
+
+    /** Carries the finished job from the UPDATE to after the commit, where its event is published. */
+    private record Finished(long version, JobFinished event) {
+    }
+
+    /** Called once the transition has committed: only then may others act on it. */
+    private long published(Finished finished) {
+        events.publishEvent(finished.event());
+        return finished.version();
     }
 
     private Mono<Long> update(String sql, String id, long version,
