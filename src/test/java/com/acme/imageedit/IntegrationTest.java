@@ -7,6 +7,7 @@ import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.context.annotation.Import;
+import org.springframework.http.HttpHeaders;
 import org.springframework.r2dbc.core.DatabaseClient;
 import org.springframework.test.context.ActiveProfiles;
 import org.springframework.test.web.reactive.server.WebTestClient;
@@ -18,7 +19,7 @@ import org.springframework.web.reactive.function.client.WebClient;
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 @Import(TestDatabaseConfiguration.class)
-@ActiveProfiles({"test", "simulator"})
+@ActiveProfiles({"test", "simulator", "demo"})
 public abstract class IntegrationTest {
 
     @LocalServerPort
@@ -34,12 +35,32 @@ public abstract class IntegrationTest {
         return "http://localhost:" + port;
     }
 
+    /** Team demo-a's key, which {@link #http()} and {@link #webClient()} send unless told otherwise. */
+    protected static final String TEAM_A_KEY = "demo-a-key";
+    protected static final String TEAM_B_KEY = "demo-b-key";
+    protected static final String ADMIN_KEY = "demo-admin-key";
+
     protected WebTestClient http() {
-        return WebTestClient.bindToServer().baseUrl(baseUrl()).responseTimeout(Duration.ofSeconds(30)).build();
+        return http(TEAM_A_KEY);
+    }
+
+    /** A client sending {@code key} as its bearer key, or no key at all when {@code key} is null. */
+    protected WebTestClient http(String key) {
+        WebTestClient.Builder builder = WebTestClient.bindToServer().baseUrl(baseUrl())
+                .responseTimeout(Duration.ofSeconds(30));
+        if (key != null) {
+            builder.defaultHeader(HttpHeaders.AUTHORIZATION, "Bearer " + key);
+        }
+        return builder.build();
     }
 
     protected WebClient webClient() {
+        return webClient(TEAM_A_KEY);
+    }
+
+    protected WebClient webClient(String key) {
         return WebClient.builder().baseUrl(baseUrl())
+                .defaultHeader(HttpHeaders.AUTHORIZATION, "Bearer " + key)
                 .codecs(c -> c.defaultCodecs().maxInMemorySize(32 * 1024 * 1024)).build();
     }
 

@@ -14,7 +14,7 @@ public class TestImageEditProxyApplication {
         boolean realUpstream = key != null && !key.isBlank();
         SpringApplication.from(ImageEditProxyApplication::main)
                 .with(TestDatabaseConfiguration.class)
-                .withAdditionalProfiles(realUpstream ? new String[] {"local"} : new String[] {"local", "simulator"})
+                .withAdditionalProfiles(realUpstream ? new String[] {"local", "demo"} : new String[] {"local", "demo", "simulator"})
                 .run(args);
     }
 }

@@ -20,16 +20,35 @@ class JobClaims {
         this.db = db;
     }
 
-    /** Takes up to {@code limit} due queued jobs, oldest due first, and moves them to SUBMITTING under a lease. */
+    /**
+     * Takes up to {@code limit} due queued jobs and moves them to SUBMITTING under a lease, in fair shares: each team's
+     * oldest due jobs are taken in turns (every team's first, then every team's second, …), and never more than a team's
+     * free in-flight slots. So one team's backlog of thousands delays another team's next job by at most a round.
+     * The in-flight cap is counted without locking the team, so replicas claiming at the same instant may exceed it by
+     * up to a batch each.
+     */
     Flux<ClaimedJob> claimForSubmit(String worker, int limit, Duration lease) {
         return db.sql("""
                         update jobs set status = 'SUBMITTING', leased_by = :worker,
                                lease_until = now() + :lease * interval '1 millisecond', version = version + 1
-                        where id in (select id from jobs
-                                     where status = 'QUEUED' and next_attempt_at <= now()
-                                     order by next_attempt_at
-                                     limit :limit
-                                     for update skip locked)
+                        where id in (
+                            select id from (
+                                select c.id, c.next_attempt_at,
+                                       row_number() over (partition by c.team_id order by c.next_attempt_at) as turn
+                                from teams t
+                                cross join lateral (
+                                    select j.id, j.team_id, j.next_attempt_at from jobs j
+                                    where j.team_id = t.id and j.status = 'QUEUED' and j.next_attempt_at <= now()
+                                    order by j.next_attempt_at
+                                    limit case when t.max_in_flight is null then :limit
+                                               else least(:limit, greatest(0, t.max_in_flight
+                                                    - (select count(*) from jobs f where f.team_id = t.id
+                                                         and f.status in ('SUBMITTING', 'RUNNING'))))
+                                          end
+                                    for update of j skip locked) c
+                            ) ranked
+                            order by turn, next_attempt_at
+                            limit :limit)
                         returning\s""" + ClaimedJob.COLUMNS)
                 .bind("worker", worker)
                 .bind("lease", lease.toMillis())

@@ -16,6 +16,7 @@ record Job(
         Double cfg,
         Integer numInferenceSteps,
         BigDecimal priceUsd,
+        BigDecimal chargedUsd,
         JobStatus status,
         long version,
         String upstreamId,
@@ -28,7 +29,8 @@ record Job(
         Instant finishedAt) {
 
     static final String COLUMNS = """
-            id, team_id, model, prompt, size, seed, cfg, num_inference_steps, price_usd, status, version, upstream_id,
+            id, team_id, model, prompt, size, seed, cfg, num_inference_steps, price_usd, charged_usd, status, version,
+            upstream_id,
             error_code, error_type, error_message, created_at, deadline_at, submitted_at, finished_at""";
 
     static Job from(Readable row) {
@@ -42,6 +44,7 @@ record Job(
                 row.get("cfg", Double.class),
                 row.get("num_inference_steps", Integer.class),
                 row.get("price_usd", BigDecimal.class),
+                row.get("charged_usd", BigDecimal.class),
                 JobStatus.valueOf(row.get("status", String.class)),
                 row.get("version", Long.class),
                 row.get("upstream_id", String.class),

@@ -1,11 +1,13 @@
 package com.acme.imageedit.jobs;
 
 import com.acme.imageedit.system.ApiException;
+import com.acme.imageedit.teams.TeamPrincipal;
 import org.springframework.http.CacheControl;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
+import org.springframework.security.core.annotation.AuthenticationPrincipal;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
@@ -34,10 +36,10 @@ class JobController {
      * OpenAI-style variant without it is not offered yet, so both behave like TheRouter's async path).
      */
     @PostMapping("/v1/images/edits")
-    Mono<ResponseEntity<JobView>> submit(ServerWebExchange exchange) {
+    Mono<ResponseEntity<JobView>> submit(@AuthenticationPrincipal TeamPrincipal caller, ServerWebExchange exchange) {
         return reader.read(exchange)
                 .map(validator::validate)
-                .flatMap(service::accept)
+                .flatMap(request -> service.accept(caller, request))
                 .map(job -> {
                     JobView view = views.render(job, exchange.getRequest());
                     return ResponseEntity.status(HttpStatus.ACCEPTED)
@@ -47,16 +49,17 @@ class JobController {
     }
 
     @GetMapping("/v1/jobs/{id}")
-    Mono<JobView> job(@PathVariable String id, ServerWebExchange exchange) {
-        return service.find(id)
+    Mono<JobView> job(@AuthenticationPrincipal TeamPrincipal caller, @PathVariable String id,
+                      ServerWebExchange exchange) {
+        return service.find(id, caller)
                 .switchIfEmpty(Mono.error(() -> unknownJob(id)))
                 .map(job -> views.render(job, exchange.getRequest()));
     }
 
     /** The stored result bytes, served by us: upstream URLs expire, ours last as long as the result is retained. */
     @GetMapping("/v1/jobs/{id}/content")
-    Mono<ResponseEntity<byte[]>> content(@PathVariable String id) {
-        return service.find(id)
+    Mono<ResponseEntity<byte[]>> content(@AuthenticationPrincipal TeamPrincipal caller, @PathVariable String id) {
+        return service.find(id, caller)
                 .switchIfEmpty(Mono.error(() -> unknownJob(id)))
                 .flatMap(job -> {
                     if (job.status() != JobStatus.SUCCEEDED) {

@@ -16,12 +16,13 @@ public record JobFinished(
         JobStatus status,
         String errorCode,
         BigDecimal priceUsd,
+        BigDecimal chargedUsd,
         Instant createdAt,
         Instant submittedAt,
         Instant finishedAt) {
 
     static final String COLUMNS = """
-            id, team_id, model, status, error_code, price_usd, created_at, submitted_at, finished_at""";
+            id, team_id, model, status, error_code, price_usd, charged_usd, created_at, submitted_at, finished_at""";
 
     static JobFinished from(Readable row) {
         return new JobFinished(
@@ -31,6 +32,7 @@ public record JobFinished(
                 JobStatus.valueOf(row.get("status", String.class)),
                 row.get("error_code", String.class),
                 row.get("price_usd", BigDecimal.class),
+                row.get("charged_usd", BigDecimal.class),
                 row.get("created_at", Instant.class),
                 row.get("submitted_at", Instant.class),
                 row.get("finished_at", Instant.class));

@@ -2,6 +2,8 @@ package com.acme.imageedit.jobs;
 
 import java.time.Instant;
 
+import com.acme.imageedit.teams.Budgets;
+import com.acme.imageedit.teams.TeamPrincipal;
 import org.springframework.r2dbc.core.DatabaseClient;
 import org.springframework.r2dbc.core.Parameter;
 import org.springframework.stereotype.Repository;
@@ -14,13 +16,18 @@ class JobRepository {
 
     private final DatabaseClient db;
     private final TransactionalOperator tx;
+    private final Budgets budgets;
 
-    JobRepository(DatabaseClient db, TransactionalOperator tx) {
+    JobRepository(DatabaseClient db, TransactionalOperator tx, Budgets budgets) {
         this.db = db;
         this.tx = tx;
+        this.budgets = budgets;
     }
 
-    /** Inserts the job and its input image in one transaction: a job never exists without its input. */
+    /**
+     * Reserves the price against the team's budget and inserts the job and its input image, in one transaction: a job
+     * never exists without its input or its reservation, and a refused reservation stores nothing.
+     */
     Mono<Job> insert(String id, String teamId, EditRequest request, Instant deadline) {
         Mono<Job> job = db.sql("""
                         insert into jobs (id, team_id, model, prompt, size, seed, cfg, num_inference_steps, price_usd,
@@ -48,12 +55,18 @@ class JobRepository {
                 .bind("height", request.imageInfo().height())
                 .bind("bytes", request.image())
                 .fetch().rowsUpdated();
-        return job.flatMap(inserted -> image.thenReturn(inserted)).as(tx::transactional);
+        return budgets.reserve(teamId, request.model().priceUsd())
+                .then(job)
+                .flatMap(inserted -> image.thenReturn(inserted))
+                .as(tx::transactional);
     }
 
-    Mono<Job> find(String id) {
-        return db.sql("select " + Job.COLUMNS + " from jobs where id = :id")
+    /** The job, if {@code caller} may see it: another team's job does not exist for them. */
+    Mono<Job> find(String id, TeamPrincipal caller) {
+        return db.sql("select " + Job.COLUMNS + " from jobs where id = :id and (:admin or team_id = :team)")
                 .bind("id", id)
+                .bind("admin", caller.admin())
+                .bind("team", caller.admin() ? "" : caller.teamId())
                 .map((row, meta) -> Job.from(row))
                 .one();
     }

@@ -2,6 +2,8 @@ package com.acme.imageedit.jobs;
 
 import java.time.Instant;
 
+import com.acme.imageedit.system.ApiException;
+import com.acme.imageedit.teams.TeamPrincipal;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.stereotype.Service;
 import reactor.core.publisher.Mono;
@@ -9,9 +11,6 @@ import reactor.core.publisher.Mono;
 /** Accepts validated edit requests: the job is durable in PostgreSQL before the client hears its id. */
 @Service
 class JobService {
-
-    /** Until the teams feature, every job belongs to one built-in team. */
-    static final String DEFAULT_TEAM = "default";
 
     private final JobRepository jobs;
     private final ApplicationEventPublisher events;
@@ -21,18 +20,22 @@ class JobService {
         this.events = events;
     }
 
-    Mono<Job> accept(EditRequest request) {
+    Mono<Job> accept(TeamPrincipal caller, EditRequest request) {
+        if (caller.admin()) {
+            return Mono.error(ApiException.forbidden("Admin keys do not submit jobs: jobs and their spend belong to a "
+                    + "team; use that team's key"));
+        }
         String id = JobIds.next();
         Instant deadline = Instant.now().plus(request.deadline());
-        return jobs.insert(id, DEFAULT_TEAM, request, deadline)
+        return jobs.insert(id, caller.teamId(), request, deadline)
                 .doOnNext(job -> events.publishEvent(new JobAccepted(job.id())));
     }
 
-    Mono<Job> find(String id) {
+    Mono<Job> find(String id, TeamPrincipal caller) {
         if (!JobIds.isWellFormed(id)) {
             return Mono.empty();
         }
-        return jobs.find(id);
+        return jobs.find(id, caller);
     }
 
     Mono<StoredImage> result(String id) {

@@ -51,12 +51,12 @@ class JobViews {
                 seconds(job.createdAt(), job.finishedAt()));
     }
 
-    /** What the job cost: its price once it succeeded, nothing for other endings, unknown while in flight. */
+    /** What the job cost its team, as settled when it ended; unknown while in flight. */
     private static BigDecimal cost(Job job) {
-        if (job.status() == JobStatus.SUCCEEDED) {
-            return job.priceUsd().stripTrailingZeros();
+        if (!job.status().isTerminal() || job.chargedUsd() == null) {
+            return null;
         }
-        return job.status().isTerminal() ? BigDecimal.ZERO : null;
+        return job.chargedUsd().signum() == 0 ? BigDecimal.ZERO : job.chargedUsd().stripTrailingZeros();
     }
 
     private static Double seconds(Instant from, Instant to) {

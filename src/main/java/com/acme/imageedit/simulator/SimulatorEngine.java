@@ -117,6 +117,13 @@ final class SimulatorEngine {
         return job;
     }
 
+    /** Ends a job now with {@code outcome}, whatever was drawn for it; false for an unknown id. */
+    boolean finishNow(String id, JobOutcome outcome) {
+        Instant now = Instant.now();
+        return jobs.computeIfPresent(id, (key, job) -> new SimJob(job.id(), job.model(), job.prompt(), job.createdAt(),
+                job.runningAt().isAfter(now) ? now : job.runningAt(), now, outcome)) != null;
+    }
+
     Optional<SimJob> job(String id) {
         return Optional.ofNullable(jobs.get(id));
     }

@@ -85,6 +85,14 @@ public final class TheRouterSimulator implements AutoCloseable {
         return engine.completedAt(upstreamId);
     }
 
+    /**
+     * Makes an accepted job end {@code failed} now, as if the GPU behind TheRouter had given up: for tests that need a
+     * particular job to fail after it was submitted. Answers false for an id the simulator does not know.
+     */
+    public boolean failNow(String upstreamId) {
+        return engine.finishNow(upstreamId, JobOutcome.FAILED);
+    }
+
     @Override
     public void close() {
         server.disposeNow(Duration.ofSeconds(5));

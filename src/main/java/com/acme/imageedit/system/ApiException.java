@@ -15,6 +15,7 @@ public class ApiException extends RuntimeException {
     private final String code;
     private final String field;
     private final Map<String, String> headers = new LinkedHashMap<>();
+    private final Map<String, Object> extensions = new LinkedHashMap<>();
 
     public ApiException(HttpStatus status, String code, String field, String message) {
         super(message);
@@ -43,6 +44,25 @@ public class ApiException extends RuntimeException {
 
     public Map<String, String> headers() {
         return Map.copyOf(headers);
+    }
+
+    /** Adds a member to the problem body, such as {@code remaining_usd} of a refused budget. */
+    public ApiException with(String member, Object value) {
+        extensions.put(member, value);
+        return this;
+    }
+
+    public Map<String, Object> extensions() {
+        return Map.copyOf(extensions);
+    }
+
+    public static ApiException unauthorized(String message) {
+        return new ApiException(HttpStatus.UNAUTHORIZED, "invalid_api_key", "Authorization", message)
+                .withHeader("WWW-Authenticate", "Bearer");
+    }
+
+    public static ApiException forbidden(String message) {
+        return new ApiException(HttpStatus.FORBIDDEN, "forbidden", null, message);
     }
 
     public HttpStatus status() {

@@ -34,7 +34,7 @@ import tools.jackson.databind.json.JsonMapper;
  */
 @Component
 @Order(-2)
-class ProblemRendering implements WebExceptionHandler {
+public class ProblemRendering implements WebExceptionHandler {
 
     private static final Logger log = LoggerFactory.getLogger(ProblemRendering.class);
     private static final String PROBLEM_BASE = "https://image-edit-proxy.internal/problems/";
@@ -47,11 +47,19 @@ class ProblemRendering implements WebExceptionHandler {
 
     @Override
     public Mono<Void> handle(ServerWebExchange exchange, Throwable failure) {
-        ServerHttpResponse response = exchange.getResponse();
-        if (response.isCommitted()) {
+        if (exchange.getResponse().isCommitted()) {
             return Mono.error(failure);
         }
-        Problem problem = toProblem(failure);
+        return write(exchange, toProblem(failure), failure);
+    }
+
+    /** Writes a refusal decided outside a controller (for example by the security filters). */
+    public Mono<Void> write(ServerWebExchange exchange, ApiException refusal) {
+        return write(exchange, toProblem(refusal), refusal);
+    }
+
+    private Mono<Void> write(ServerWebExchange exchange, Problem problem, Throwable failure) {
+        ServerHttpResponse response = exchange.getResponse();
         if (problem.status().is5xxServerError()) {
             log.error("Request {} {} failed", exchange.getRequest().getMethod(), exchange.getRequest().getPath(), failure);
         } else {
@@ -71,44 +79,45 @@ class ProblemRendering implements WebExceptionHandler {
 
     private Problem toProblem(Throwable failure) {
         if (failure instanceof ApiException api) {
-            return new Problem(api.status(), api.code(), api.field(), api.getMessage(), api.headers());
+            return new Problem(api.status(), api.code(), api.field(), api.getMessage(), api.headers(),
+                    api.extensions());
         }
         Throwable limit = findCause(failure, DataBufferLimitException.class);
         if (limit != null) {
             return new Problem(HttpStatus.PAYLOAD_TOO_LARGE, "request_too_large", "body",
-                    "The request body or one of its parts is too large: " + limit.getMessage(), Map.of());
+                    "The request body or one of its parts is too large: " + limit.getMessage(), Map.of(), Map.of());
         }
         if (failure instanceof UnsupportedMediaTypeStatusException unsupported) {
             return new Problem(HttpStatus.UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", "Content-Type",
                     "Content-Type " + unsupported.getContentType() + " is not supported here; use one of "
-                            + unsupported.getSupportedMediaTypes(), Map.of());
+                            + unsupported.getSupportedMediaTypes(), Map.of(), Map.of());
         }
         if (failure instanceof MethodNotAllowedException notAllowed) {
             return new Problem(HttpStatus.METHOD_NOT_ALLOWED, "method_not_allowed", null, notAllowed.getReason(),
                     Map.of(HttpHeaders.ALLOW, String.join(", ",
-                            notAllowed.getSupportedMethods().stream().map(Object::toString).toList())));
+                            notAllowed.getSupportedMethods().stream().map(Object::toString).toList())), Map.of());
         }
         if (failure instanceof NotAcceptableStatusException) {
             return new Problem(HttpStatus.NOT_ACCEPTABLE, "not_acceptable", "Accept",
-                    "None of the accepted media types can be produced", Map.of());
+                    "None of the accepted media types can be produced", Map.of(), Map.of());
         }
         if (failure instanceof ServerWebInputException input) {
             return new Problem(HttpStatus.BAD_REQUEST, "invalid_request", "body",
-                    "The request could not be read: " + rootMessage(input), Map.of());
+                    "The request could not be read: " + rootMessage(input), Map.of(), Map.of());
         }
         if (failure instanceof DecodingException decoding) {
             return new Problem(HttpStatus.BAD_REQUEST, "invalid_request", "body",
-                    "The request could not be read: " + rootMessage(decoding), Map.of());
+                    "The request could not be read: " + rootMessage(decoding), Map.of(), Map.of());
         }
         if (failure instanceof ResponseStatusException status) {
             HttpStatus resolved = HttpStatus.resolve(status.getStatusCode().value());
             HttpStatus code = resolved == null ? HttpStatus.INTERNAL_SERVER_ERROR : resolved;
             String message = status.getReason() != null ? status.getReason() : code.getReasonPhrase();
             return new Problem(code, code == HttpStatus.NOT_FOUND ? "not_found" : "http_" + code.value(), null,
-                    message, Map.of());
+                    message, Map.of(), Map.of());
         }
         return new Problem(HttpStatus.INTERNAL_SERVER_ERROR, "internal_error", null,
-                "The service failed to handle the request; it has been logged", Map.of());
+                "The service failed to handle the request; it has been logged", Map.of(), Map.of());
     }
 
     private static <T extends Throwable> T findCause(Throwable failure, Class<T> type) {
@@ -136,7 +145,7 @@ class ProblemRendering implements WebExceptionHandler {
     }
 
     private record Problem(HttpStatusCode status, String code, String field, String message,
-                           Map<String, String> headers) {
+                           Map<String, String> headers, Map<String, Object> extensions) {
 
         Map<String, Object> body(String instance) {
             HttpStatus httpStatus = HttpStatus.resolve(status.value());
@@ -156,6 +165,7 @@ class ProblemRendering implements WebExceptionHandler {
             if (field != null) {
                 body.put("field", field);
             }
+            extensions.forEach(body::putIfAbsent);
             body.put("error", error);
             return body;
         }
@@ -164,6 +174,9 @@ class ProblemRendering implements WebExceptionHandler {
             int value = status.value();
             if (value == 401 || value == 403) {
                 return "authentication_error";
+            }
+            if (value == 402) {
+                return "budget_error";
             }
             if (value == 404) {
                 return "not_found_error";

@@ -70,9 +70,9 @@ class LeaseTakeoverTest extends IntegrationTest {
     private String insertClaimed(String prompt, byte[] image, String status, boolean sent, String upstreamId) {
         String id = newJobId();
         db.sql("""
-                        insert into jobs (id, model, prompt, price_usd, status, version, leased_by, lease_until,
+                        insert into jobs (id, team_id, model, prompt, price_usd, status, version, leased_by, lease_until,
                                           next_attempt_at, submit_sent_at, submit_attempts, upstream_id, deadline_at)
-                        values (:id, 'qwen/qwen-image-edit', :prompt, 0.048, :status, 1, :dead,
+                        values (:id, 'demo-a', 'qwen/qwen-image-edit', :prompt, 0.048, :status, 1, :dead,
                                 now() + interval '1 second', now() + interval '1 second',
                                 case when :sent then now() else null end, case when :sent then 1 else 0 end,
                                 :upstream, now() + interval '1 hour')""")

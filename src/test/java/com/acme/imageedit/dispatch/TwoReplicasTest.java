@@ -54,7 +54,7 @@ class TwoReplicasTest extends IntegrationTest {
     @Test
     void twoReplicasShareTheWorkAndSubmitEveryJobExactlyOnce() {
         replicaB = new SpringApplicationBuilder(ImageEditProxyApplication.class)
-                .profiles("test")
+                .profiles("test", "demo")
                 .initializers(context -> {
                     // The embedded database's details are one object serving both; a container's are two.
                     context.getBeanFactory().registerSingleton("sharedR2dbc", r2dbc);
@@ -79,7 +79,8 @@ class TwoReplicasTest extends IntegrationTest {
         String run = "replicas-" + System.nanoTime();
         byte[] image = TestImages.png(256, 256);
         WebClient replicaA = webClient();
-        WebClient replicaBClient = WebClient.create("http://localhost:" + portB);
+        WebClient replicaBClient = WebClient.builder().baseUrl("http://localhost:" + portB)
+                .defaultHeader("Authorization", "Bearer " + TEAM_B_KEY).build();
         List<String> ids = Flux.range(0, 1000)
                 .flatMap(i -> (i % 2 == 0 ? replicaA : replicaBClient).post().uri("/v1/images/edits?async=true")
                         .body(BodyInserters.fromMultipartData(EditForms.simple(run + " job " + i, image)))

@@ -69,7 +69,8 @@ class BadRequestsTest extends IntegrationTest {
                 raw("wrong content type", 415, "Content-Type", MediaType.TEXT_PLAIN, "prompt=hello"),
                 raw("JSON is not multipart", 415, "Content-Type", MediaType.APPLICATION_XML, "<edit/>"),
                 get("unknown job id", 404, "id", "/v1/jobs/img_aaaaaaaaaaaaaaaaaaaaaaaaaa"),
-                get("malformed job id", 404, "id", "/v1/jobs/..%2F..%2Fetc%2Fpasswd"),
+                get("path tricks in the job id", 400, "path", "/v1/jobs/..%2F..%2Fetc%2Fpasswd"),
+                get("malformed job id", 404, "id", "/v1/jobs/IMG_NOT-OURS"),
                 get("content of unknown job", 404, "id", "/v1/jobs/img_bbbbbbbbbbbbbbbbbbbbbbbbbb/content"));
     }
 

@@ -32,7 +32,7 @@ class TheRouterCurlExampleTest extends IntegrationTest {
         Files.write(dir.resolve("input.png"), TestImages.png(512, 512));
 
         ProcessBuilder bash = new ProcessBuilder("bash", "example.sh").directory(dir.toFile()).redirectErrorStream(true);
-        bash.environment().put("THE_ROUTER_API_KEY", "any-key");
+        bash.environment().put("THE_ROUTER_API_KEY", TEAM_A_KEY);
         Process process = bash.start();
         assertThat(process.waitFor(60, TimeUnit.SECONDS)).as("the loop ends").isTrue();
         List<String> output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).lines()

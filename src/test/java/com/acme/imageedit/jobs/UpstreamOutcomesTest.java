@@ -21,15 +21,19 @@ class UpstreamOutcomesTest extends IntegrationTest {
     private static final ParameterizedTypeReference<Map<String, Object>> JSON = new ParameterizedTypeReference<>() {
     };
 
+    /**
+     * The cost follows what TheRouter bills: nothing for a job it failed, expired or refused; the full price for one
+     * we gave up on (our deadline) while it was running upstream.
+     */
     @ParameterizedTest(name = "{0} -> {1} / {2}")
     @CsvSource({
-            "'[sim:fail] paint it',    failed,  upstream_failed,   upstream_error,        ''",
-            "'[sim:expire] paint it',  expired, upstream_expired,  upstream_error,        ''",
-            "'[sim:reject] paint it',  failed,  upstream_rejected, invalid_request_error, ''",
-            "'[sim:slow] paint it',    expired, deadline_exceeded, timeout_error,         1"
+            "'[sim:fail] paint it',    failed,  upstream_failed,   upstream_error,        '', 0",
+            "'[sim:expire] paint it',  expired, upstream_expired,  upstream_error,        '', 0",
+            "'[sim:reject] paint it',  failed,  upstream_rejected, invalid_request_error, '', 0",
+            "'[sim:slow] paint it',    expired, deadline_exceeded, timeout_error,         1,  0.048"
     })
     void unhappyEndingsCarryStableErrorCodes(String prompt, String status, String code, String type,
-                                             String deadlineSeconds) {
+                                             String deadlineSeconds, double cost) {
         MultipartBodyBuilder form = EditForms.edit(prompt, TestImages.png(256, 256));
         if (!deadlineSeconds.isBlank()) {
             form.part("deadline_seconds", deadlineSeconds);
@@ -46,7 +50,8 @@ class UpstreamOutcomesTest extends IntegrationTest {
             Map<String, Object> error = (Map<String, Object>) job.get("error");
             assertThat(error).containsEntry("code", code).containsEntry("type", type);
             assertThat((String) error.get("message")).isNotBlank();
-            assertThat(job).doesNotContainKey("unsigned_urls").containsEntry("cost_usd", 0);
+            assertThat(job).doesNotContainKey("unsigned_urls");
+            assertThat(((Number) job.get("cost_usd")).doubleValue()).isEqualTo(cost);
         });
         assertThat(count("select count(*) from job_images where role = 'RESULT' and job_id = '" + id + "'"))
                 .isZero();

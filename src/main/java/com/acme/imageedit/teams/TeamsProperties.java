@@ -1,0 +1,63 @@
+package com.acme.imageedit.teams;
+
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.DecimalMin;
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotBlank;
+import jakarta.validation.constraints.NotNull;
+import jakarta.validation.constraints.Pattern;
+import org.jspecify.annotations.Nullable;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.validation.annotation.Validated;
+
+/**
+ * The teams that may use the service. Keys appear only as hex SHA-256 hashes ({@code printf %s "$KEY" | sha256sum}),
+ * so configuration, Helm values and logs never hold a usable key.
+ *
+ * @param adminKeyHashes hashes of the keys that see and manage everything
+ * @param keyCacheTtl    how long a replica trusts a key it has looked up; a key removed through the admin API stops
+ *                       working on the other replicas within this time
+ * @param definitions    the teams
+ */
+@Validated
+@ConfigurationProperties("teams")
+public record TeamsProperties(
+        @DefaultValue List<@Pattern(regexp = KeyHashes.PATTERN) String> adminKeyHashes,
+        @DefaultValue("10s") @NotNull Duration keyCacheTtl,
+        @DefaultValue List<@Valid Team> definitions) {
+
+    public Optional<Team> team(String id) {
+        return definitions.stream().filter(t -> t.id().equals(id)).findFirst();
+    }
+
+    /**
+     * One team.
+     *
+     * @param id                 stable id, as stored with its jobs and spend
+     * @param name               display name
+     * @param keyHashes          hashes of its API keys; several at once for rotation
+     * @param dailyBudgetUsd     spend allowed per UTC day; empty = unlimited
+     * @param monthlyBudgetUsd   spend allowed per UTC month; empty = unlimited
+     * @param maxInFlight        jobs of this team submitted to TheRouter at once; empty = no cap
+     * @param requestsPerSecond  API requests per second this team may make (all endpoints)
+     */
+    public record Team(
+            @NotBlank @Pattern(regexp = "[a-z0-9][a-z0-9_-]{0,62}") String id,
+            @Nullable String name,
+            @DefaultValue List<@Pattern(regexp = KeyHashes.PATTERN) String> keyHashes,
+            @Nullable @DecimalMin("0") BigDecimal dailyBudgetUsd,
+            @Nullable @DecimalMin("0") BigDecimal monthlyBudgetUsd,
+            @Nullable @Min(1) Integer maxInFlight,
+            @DefaultValue("50") @DecimalMin("0.1") double requestsPerSecond) {
+
+        public String displayName() {
+            return name == null || name.isBlank() ? id : name;
+        }
+    }
+}
