@@ -2,7 +2,6 @@ package com.acme.imageedit.spend;
 
 import java.math.BigDecimal;
 import java.time.Duration;
-import java.util.List;
 
 import com.acme.imageedit.jobs.JobFinished;
 import io.micrometer.core.instrument.Counter;
@@ -33,6 +32,7 @@ class SpendMeters implements SmartLifecycle {
     private final DatabaseClient db;
     private final SpendProperties properties;
     private final MultiGauge remaining;
+    private final MultiGauge usedRatio;
     private volatile Disposable refresher;
 
     SpendMeters(MeterRegistry registry, DatabaseClient db, SpendProperties properties) {
@@ -42,6 +42,9 @@ class SpendMeters implements SmartLifecycle {
         this.remaining = MultiGauge.builder("imageedit.budget.remaining")
                 .description("Budget left for the current UTC day or month (teams with a limit only)")
                 .baseUnit("usd")
+                .register(registry);
+        this.usedRatio = MultiGauge.builder("imageedit.budget.used.ratio")
+                .description("Committed (reserved and charged) over budget for the current UTC day or month; 1 = exhausted")
                 .register(registry);
     }
 
@@ -58,22 +61,32 @@ class SpendMeters implements SmartLifecycle {
 
     Mono<Void> refreshBudgets() {
         return db.sql("""
-                        select t.id, 'day' as period, t.daily_budget_usd - coalesce(u.committed_usd, 0) as left_usd
+                        select t.id, 'day' as period, t.daily_budget_usd as limit_usd,
+                               coalesce(u.committed_usd, 0) as used_usd
                         from teams t left join budget_usage u on u.team_id = t.id and u.period = 'DAY'
                              and u.period_start = (now() at time zone 'UTC')::date
                         where t.active and t.daily_budget_usd is not null
                         union all
-                        select t.id, 'month', t.monthly_budget_usd - coalesce(u.committed_usd, 0)
+                        select t.id, 'month', t.monthly_budget_usd, coalesce(u.committed_usd, 0)
                         from teams t left join budget_usage u on u.team_id = t.id and u.period = 'MONTH'
                              and u.period_start = date_trunc('month', now() at time zone 'UTC')::date
                         where t.active and t.monthly_budget_usd is not null""")
-                .map((row, meta) -> MultiGauge.Row.of(
+                .map((row, meta) -> new Standing(
                         Tags.of("team", row.get("id", String.class), "period", row.get("period", String.class)),
-                        row.get("left_usd", BigDecimal.class).doubleValue()))
+                        row.get("limit_usd", BigDecimal.class), row.get("used_usd", BigDecimal.class)))
                 .all()
                 .collectList()
-                .doOnNext(rows -> remaining.register(List.copyOf(rows), true))
+                .doOnNext(standings -> {
+                    remaining.register(standings.stream().map(s -> MultiGauge.Row.of(s.tags(),
+                            s.limit().subtract(s.used()).doubleValue())).toList(), true);
+                    usedRatio.register(standings.stream().map(s -> MultiGauge.Row.of(s.tags(),
+                            s.limit().signum() == 0 ? 1.0 : s.used().doubleValue() / s.limit().doubleValue()))
+                            .toList(), true);
+                })
                 .then();
+    }
+
+    private record Standing(Tags tags, BigDecimal limit, BigDecimal used) {
     }
 
     @Override

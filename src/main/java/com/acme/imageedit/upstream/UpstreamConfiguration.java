@@ -2,6 +2,7 @@ package com.acme.imageedit.upstream;
 
 import java.time.Clock;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.channel.ChannelOption;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.context.annotation.Bean;
@@ -33,8 +34,11 @@ class UpstreamConfiguration {
      */
     @Bean
     TheRouterClient theRouterClient(ObjectProvider<WebClient.Builder> builders, UpstreamAddress address,
-            TheRouterProperties properties, ObjectProvider<ObjectMapper> mappers, TheRouterConnections connections) {
-        WebClient.Builder builder = builders.getIfUnique(WebClient::builder);
+            TheRouterProperties properties, ObjectProvider<ObjectMapper> mappers, TheRouterConnections connections,
+            ObjectProvider<MeterRegistry> registries) {
+        WebClient.Builder builder = builders.getIfUnique(WebClient::builder).clone();
+        // Upstream calls by kind and outcome (docs/metrics.md); absent only in slices without a registry.
+        registries.ifUnique(registry -> builder.filter(new UpstreamCallMeter(registry)));
         ObjectMapper mapper = mappers.getIfUnique(() -> JsonMapper.builder().build());
         return createClient(builder, address, properties, mapper, connections.provider(), Clock.systemUTC());
     }

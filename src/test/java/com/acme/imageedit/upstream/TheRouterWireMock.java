@@ -19,7 +19,8 @@ import tools.jackson.databind.json.JsonMapper;
 abstract class TheRouterWireMock {
 
     static final String API_KEY = "sk-test-123";
-    static final Duration RESPONSE_TIMEOUT = Duration.ofMillis(500);
+    // Generous enough for a loaded CI machine; the timeout tests delay responses by a multiple of it.
+    static final Duration RESPONSE_TIMEOUT = Duration.ofMillis(1500);
 
     static WireMockServer upstream;
     static ConnectionProvider connections;

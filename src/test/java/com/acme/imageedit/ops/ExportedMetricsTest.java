@@ -1,0 +1,185 @@
+package com.acme.imageedit.ops;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+import com.acme.imageedit.IntegrationTest;
+import com.acme.imageedit.support.EditForms;
+import com.acme.imageedit.support.TestImages;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.springframework.core.ParameterizedTypeReference;
+import org.springframework.web.reactive.function.BodyInserters;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Runs jobs end to end through several endings, scrapes /actuator/prometheus over HTTP, and holds the scrape against
+ * what we ship: the catalogue in docs/metrics.md, and every metric the dashboards and alert rules read.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class ExportedMetricsTest extends IntegrationTest {
+
+    /** Our meters: each must be in the catalogue. Boot's own (jvm_, http_server_, r2dbc_…) are not ours to list. */
+    private static final List<String> OUR_PREFIXES = List.of("imageedit_", "resilience4j_");
+    private static final List<String> HISTOGRAM_SUFFIXES = List.of("_bucket", "_count", "_sum", "_max");
+    /** Series Prometheus itself adds to every target: alert rules may read them. */
+    private static final Set<String> SYNTHETIC = Set.of("up", "scrape_duration_seconds", "scrape_samples_scraped");
+    private static final Set<String> FRAMEWORK_LABELS = Set.of("application", "le");
+
+    private static final ParameterizedTypeReference<Map<String, Object>> JSON = new ParameterizedTypeReference<>() {
+    };
+
+    private Scrape scrape;
+
+    @BeforeAll
+    void runJobsAndScrape() throws Exception {
+        List<String> ids = List.of("a watercolor", "[sim:fail] a watercolor", "[sim:reject] a watercolor").stream()
+                .map(this::submit).toList();
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).untilAsserted(() -> {
+            for (String id : ids) {
+                Map<String, Object> job = http().get().uri("/v1/jobs/{id}", id).exchange().expectStatus().isOk()
+                        .expectBody(JSON).returnResult().getResponseBody();
+                assertThat(job.get("status")).isIn("succeeded", "failed");
+            }
+        });
+        // Meters follow the commit that made the job visible as finished, and gauges refresh in the background.
+        await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
+            Scrape s = Scrape.parse(prometheus());
+            assertThat(s.names()).contains("imageedit_jobs_completed_total", "imageedit_jobs_accepted_total",
+                    "imageedit_upstream_calls_seconds_count");
+            assertThat(s.samples()).filteredOn(x -> x.name().equals("imageedit_jobs_inflight")).isNotEmpty();
+            scrape = s;
+        });
+        Files.writeString(Path.of("target", "last-scrape.txt"), prometheus());
+    }
+
+    @Test
+    void everyMeterWeExportIsCataloguedWithItsTags() {
+        Map<String, List<String>> exported = OpsFiles.catalogue("Exported");
+        List<String> problems = new ArrayList<>();
+        for (Scrape.Sample sample : scrape.samples()) {
+            if (OUR_PREFIXES.stream().noneMatch(sample.name()::startsWith)) {
+                continue;
+            }
+            String entry = catalogueEntry(sample.name(), exported.keySet());
+            if (entry == null) {
+                problems.add(sample.name() + " is exported but not in docs/metrics.md's Exported table");
+                continue;
+            }
+            for (String[] label : sample.labels()) {
+                if (!FRAMEWORK_LABELS.contains(label[0]) && !exported.get(entry).contains(label[0])) {
+                    problems.add(sample.name() + " has tag '" + label[0] + "' that docs/metrics.md does not list");
+                }
+            }
+        }
+        assertThat(new TreeSet<>(problems)).isEmpty();
+    }
+
+    @Test
+    void everyCataloguedMeterIsExportedAndNoPlannedOneIsYet() {
+        Set<String> names = scrape.names();
+        assertThat(OpsFiles.catalogue("Exported").keySet())
+                .as("listed as exported in docs/metrics.md but missing from the scrape")
+                .allMatch(entry -> exportedUnder(entry, names), "exported");
+        assertThat(OpsFiles.catalogue("Planned").keySet())
+                .as("exported now: move these rows from Planned to Exported in docs/metrics.md")
+                .noneMatch(entry -> exportedUnder(entry, names));
+    }
+
+    @Test
+    void dashboardsAndAlertRulesReadOnlyMetricsTheServiceExports() {
+        Map<String, String> queries = new LinkedHashMap<>();
+        OpsFiles.list(OpsFiles.DASHBOARDS, ".json").forEach(f -> queries.putAll(OpsFiles.dashboardQueries(f)));
+        OpsFiles.list(OpsFiles.RULES, ".yml").forEach(f -> queries.putAll(OpsFiles.ruleExpressions(f)));
+        assertThat(queries).hasSizeGreaterThan(20);
+
+        Set<String> names = scrape.names();
+        List<String> missing = new ArrayList<>();
+        queries.forEach((where, expr) -> PromQl.metricNames(expr).stream()
+                .filter(metric -> !names.contains(metric) && !SYNTHETIC.contains(metric))
+                .forEach(metric -> missing.add(where + " reads " + metric)));
+        assertThat(missing).as("metrics the service does not export").isEmpty();
+    }
+
+    @Test
+    void plannedPanelsAndRulesReadOnlyCataloguedMetrics() {
+        Map<String, String> queries = new LinkedHashMap<>();
+        OpsFiles.list(OpsFiles.PLANNED_DASHBOARDS, ".json").forEach(f -> queries.putAll(OpsFiles.dashboardQueries(f)));
+        OpsFiles.list(OpsFiles.PLANNED_RULES, ".yml").forEach(f -> queries.putAll(OpsFiles.ruleExpressions(f)));
+        Set<String> planned = OpsFiles.catalogue("Planned").keySet();
+        Set<String> names = scrape.names();
+        List<String> unknown = new ArrayList<>();
+        queries.forEach((where, expr) -> PromQl.metricNames(expr).stream()
+                .filter(metric -> !names.contains(metric) && catalogueEntry(metric, planned) == null)
+                .forEach(metric -> unknown.add(where + " reads " + metric)));
+        assertThat(unknown).as("neither exported nor planned in docs/metrics.md").isEmpty();
+    }
+
+    @Test
+    void ourSeriesCarryTheApplicationTagAndNoJobIds() {
+        List<Scrape.Sample> ours = scrape.samples().stream()
+                .filter(s -> OUR_PREFIXES.stream().anyMatch(s.name()::startsWith)).toList();
+        assertThat(ours).isNotEmpty().allSatisfy(s -> assertThat(s.label("application")).isEqualTo("image-edit-proxy"));
+        assertThat(scrape.samples()).allSatisfy(s -> assertThat(s.labels())
+                .noneMatch(l -> l[1].matches(".*img_[a-z2-7]{10,}.*")));
+        // The jobs above ended in three ways, and each way has its own bounded outcome.
+        assertThat(ours).filteredOn(s -> s.name().equals("imageedit_jobs_completed_total"))
+                .extracting(s -> s.label("outcome")).contains("succeeded", "upstream_failed", "upstream_rejected");
+        assertThat(ours).filteredOn(s -> s.name().equals("imageedit_upstream_calls_seconds_count"))
+                .extracting(s -> s.label("kind")).contains("submit", "poll", "download");
+    }
+
+    @Test
+    void actuatorExposesOnlyHealthInfoAndPrometheus() {
+        Map<String, Object> index = http().get().uri("/actuator").exchange().expectStatus().isOk()
+                .expectBody(JSON).returnResult().getResponseBody();
+        @SuppressWarnings("unchecked")
+        Map<String, Object> links = (Map<String, Object>) index.get("_links");
+        assertThat(links.keySet()).allMatch(k -> k.equals("self") || k.startsWith("health") || k.equals("info")
+                || k.equals("prometheus"), "health, info or prometheus").contains("health", "info", "prometheus");
+        for (String hidden : List.of("env", "metrics", "beans", "configprops", "loggers", "heapdump", "threaddump",
+                "mappings", "shutdown")) {
+            http().get().uri("/actuator/" + hidden).exchange().expectStatus().isNotFound();
+        }
+        http().get().uri("/actuator/health/liveness").exchange().expectStatus().isOk();
+        http().get().uri("/actuator/health/readiness").exchange().expectStatus().isOk();
+    }
+
+    private String prometheus() {
+        return http().get().uri("/actuator/prometheus").exchange().expectStatus().isOk()
+                .expectBody(String.class).returnResult().getResponseBody();
+    }
+
+    private String submit(String prompt) {
+        return (String) http().post().uri("/v1/images/edits?async=true")
+                .body(BodyInserters.fromMultipartData(EditForms.simple(prompt, TestImages.png(256, 256))))
+                .exchange().expectStatus().isAccepted().expectBody(JSON).returnResult().getResponseBody().get("id");
+    }
+
+    /** The catalogue row a series belongs to: its own name, or a histogram's name without the series suffix. */
+    private static String catalogueEntry(String series, Set<String> entries) {
+        if (entries.contains(series)) {
+            return series;
+        }
+        for (String suffix : HISTOGRAM_SUFFIXES) {
+            if (series.endsWith(suffix) && entries.contains(series.substring(0, series.length() - suffix.length()))) {
+                return series.substring(0, series.length() - suffix.length());
+            }
+        }
+        return null;
+    }
+
+    private static boolean exportedUnder(String entry, Set<String> names) {
+        return names.contains(entry) || HISTOGRAM_SUFFIXES.stream().anyMatch(s -> names.contains(entry + s));
+    }
+}
