@@ -52,7 +52,11 @@ class ProblemRendering implements WebExceptionHandler {
             return Mono.error(failure);
         }
         Problem problem = toProblem(failure);
-        if (problem.status().is5xxServerError()) {
+        if (problem.status().value() == HttpStatus.SERVICE_UNAVAILABLE.value()) {
+            // an outage produces one of these per request: one line each, not a stack trace
+            log.warn("Request {} {} answered 503: {}", exchange.getRequest().getMethod(),
+                    exchange.getRequest().getPath(), failure.toString());
+        } else if (problem.status().is5xxServerError()) {
             log.error("Request {} {} failed", exchange.getRequest().getMethod(), exchange.getRequest().getPath(), failure);
         } else {
             log.debug("Request {} {} refused: {}", exchange.getRequest().getMethod(), exchange.getRequest().getPath(),
@@ -106,6 +110,11 @@ class ProblemRendering implements WebExceptionHandler {
             String message = status.getReason() != null ? status.getReason() : code.getReasonPhrase();
             return new Problem(code, code == HttpStatus.NOT_FOUND ? "not_found" : "http_" + code.value(), null,
                     message, Map.of());
+        }
+        if (DatabaseOutage.causedBy(failure)) {
+            return new Problem(HttpStatus.SERVICE_UNAVAILABLE, "database_unavailable", null,
+                    "The service cannot reach its database right now; nothing was stored. Retry shortly",
+                    Map.of(HttpHeaders.RETRY_AFTER, "2"));
         }
         return new Problem(HttpStatus.INTERNAL_SERVER_ERROR, "internal_error", null,
                 "The service failed to handle the request; it has been logged", Map.of());
