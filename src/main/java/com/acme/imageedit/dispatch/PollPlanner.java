@@ -23,7 +23,7 @@ final class PollPlanner {
     record Result(PollPlan plan, double callsPerJob, double medianLag, double p90Lag) {
     }
 
-    private static final int CANDIDATES = 24;
+    private static final int CANDIDATES = 48;
 
     private PollPlanner() {
     }

@@ -33,10 +33,15 @@ class UpstreamBudget {
         return db.sql("""
                         with clock as materialized (select clock_timestamp() as at),
                         pause as materialized (select paused_until from upstream_pause where name = :name),
-                        cur as (select b.name, clock.at,
-                                       least(:capacity, b.tokens + greatest(0, extract(epoch from (clock.at - b.refilled_at))
-                                             ::double precision) * :rate) as avail
-                                from upstream_budget b, clock where b.name = :name for update of b),
+                        locked as (select b.name, b.tokens, b.refilled_at,
+                                          -- a draw that waited for the row lock must not move the clock backwards,
+                                          -- or the next draw would be credited the same time twice
+                                          greatest(clock.at, b.refilled_at) as at
+                                   from upstream_budget b, clock where b.name = :name for update of b),
+                        cur as (select name, at,
+                                       least(:capacity, tokens + extract(epoch from (at - refilled_at))::double precision
+                                             * :rate) as avail
+                                from locked),
                         decided as (select cur.*, case when (select paused_until from pause) > cur.at then 0
                                                        else least(:want, floor(cur.avail))::int end as n
                                     from cur),
