@@ -2,12 +2,15 @@ package com.acme.imageedit.dispatch;
 
 import java.time.Duration;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicLong;
 
 import com.acme.imageedit.jobs.JobStatus;
 import com.acme.imageedit.jobs.JobTransitions;
 import com.acme.imageedit.upstream.TheRouterClient;
 import com.acme.imageedit.upstream.UpstreamException;
 import com.acme.imageedit.upstream.UpstreamSubmission;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
@@ -30,19 +33,32 @@ class Dispatcher {
     private final TheRouterClient upstream;
     private final DispatchProperties properties;
     private final WorkerIdentity worker;
+    private final UpstreamGate gate;
+    private final PollSchedule schedule;
+    private final Counter ambiguous;
 
     Dispatcher(JobClaims claims, JobTransitions transitions, TheRouterClient upstream, DispatchProperties properties,
-               WorkerIdentity worker) {
+               WorkerIdentity worker, UpstreamGate gate, PollSchedule schedule, MeterRegistry meters) {
         this.claims = claims;
         this.transitions = transitions;
         this.upstream = upstream;
         this.properties = properties;
         this.worker = worker;
+        this.gate = gate;
+        this.schedule = schedule;
+        this.ambiguous = AmbiguousSubmits.counter(meters, properties.ambiguousSubmit(), "answer_lost");
     }
 
-    /** One round: claims a batch and submits it; answers how many jobs were claimed. */
+    /**
+     * One round: claims a batch and submits it; answers how many jobs were claimed. Claims nothing while the breaker is
+     * open or TheRouter asked for a pause, and only the probe's one job while the breaker is half-open.
+     */
     Mono<Integer> dispatchOnce() {
-        return claims.claimForSubmit(worker.id(), properties.batchSize(), properties.lease())
+        int capacity = gate.capacity(properties.batchSize());
+        if (capacity == 0) {
+            return Mono.just(0);
+        }
+        return claims.claimForSubmit(worker.id(), capacity, properties.lease())
                 .collectList()
                 .flatMap(batch -> Flux.fromIterable(batch)
                         .flatMap(this::submit, properties.submitConcurrency())
@@ -50,13 +66,17 @@ class Dispatcher {
     }
 
     private Mono<Void> submit(ClaimedJob job) {
+        // The version the job was marked sent with; -1 while it was not (yet), so that a failure knows which it was.
+        AtomicLong sentVersion = new AtomicLong(-1);
         return claims.inputImage(job.id())
                 .switchIfEmpty(Mono.error(() -> new IllegalStateException("job " + job.id() + " has no input image")))
-                .flatMap(image -> transitions.markSubmitSent(job.id(), job.version())
-                        .flatMap(sentVersion -> upstream.submit(submission(job, image))
-                                .flatMap(accepted -> recordAccepted(job, sentVersion, accepted.id(),
-                                        accepted.status()))
-                                .onErrorResume(UpstreamException.class, e -> onFailure(job, sentVersion, e))))
+                .flatMap(image -> gate.call(UpstreamGate.Kind.SUBMIT, transitions.markSubmitSent(job.id(), job.version())
+                                .doOnNext(sentVersion::set)
+                                .flatMap(sent -> upstream.submit(submission(job, image))))
+                        .flatMap(accepted -> recordAccepted(job, sentVersion.get(), accepted.id(), accepted.status()))
+                        .onErrorResume(e -> sentVersion.get() < 0 && UpstreamGate.notSent(e),
+                                e -> notSent(job, e))
+                        .onErrorResume(UpstreamException.class, e -> onFailure(job, sentVersion.get(), e)))
                 .then()
                 .onErrorResume(e -> {
                     // The lease runs out and the reaper settles the job; this worker goes on with the others.
@@ -65,13 +85,20 @@ class Dispatcher {
                 });
     }
 
+    /** The breaker, a rate limiter or the shared budget held the call back: nothing left, so the job simply waits. */
+    private Mono<Long> notSent(ClaimedJob job, Throwable reason) {
+        log.debug("Submit of job {} held back: {}", job.id(), reason.toString());
+        return transitions.requeue(job.id(), job.version(), properties.idleDelay(), "not sent: " + reason.getMessage());
+    }
+
     /**
      * TheRouter has the job now and will bill it: recording its id must not be lost to a passing database error, so it
      * is retried for as long as the lease lasts.
      */
     private Mono<Long> recordAccepted(ClaimedJob job, long version, String upstreamId, String upstreamStatus) {
         log.debug("Job {} submitted as {}", job.id(), upstreamId);
-        return transitions.submitted(job.id(), version, upstreamId, upstreamStatus, properties.firstPollDelay())
+        return transitions.submitted(job.id(), version, upstreamId, upstreamStatus,
+                        Duration.ofMillis(schedule.plan().firstOffset()))
                 .retryWhen(Retry.backoff(Long.MAX_VALUE, Duration.ofMillis(100)).maxBackoff(Duration.ofSeconds(5))
                         .filter(e -> !(e instanceof IllegalArgumentException)))
                 .timeout(properties.lease())
@@ -89,6 +116,7 @@ class Dispatcher {
             return transitions.requeue(job.id(), version, delay, failure.getMessage());
         }
         if (failure instanceof UpstreamException.OutcomeUnknown) {
+            ambiguous.increment();
             if (properties.ambiguousSubmit() == DispatchProperties.AmbiguousSubmitPolicy.RETRY) {
                 log.warn("Submit of job {} has an unknown outcome ({}); retrying by policy", job.id(),
                         failure.getMessage());

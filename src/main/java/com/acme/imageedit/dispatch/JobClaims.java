@@ -60,21 +60,25 @@ class JobClaims {
     /**
      * Takes up to {@code limit} running jobs due for a poll, most overdue first. The lease also moves the job's next
      * poll to the lease's end, so a worker that dies mid-poll simply makes the job due again when its lease runs out.
+     * It also stamps {@code last_poll_at} and answers the previous stamp: the two bound when a job that this poll finds
+     * finished finished upstream.
      */
     Flux<ClaimedJob> claimForPoll(String worker, int limit, Duration lease) {
         return db.sql("""
                         update jobs set leased_by = :worker, lease_until = now() + :lease * interval '1 millisecond',
-                               next_attempt_at = now() + :lease * interval '1 millisecond', version = version + 1
-                        where id in (select id from jobs
-                                     where status = 'RUNNING' and next_attempt_at <= now()
-                                     order by next_attempt_at
-                                     limit :limit
-                                     for update skip locked)
-                        returning\s""" + ClaimedJob.COLUMNS)
+                               next_attempt_at = now() + :lease * interval '1 millisecond', version = version + 1,
+                               last_poll_at = now()
+                        from (select id as due_id, last_poll_at as previous_poll_at from jobs
+                              where status = 'RUNNING' and next_attempt_at <= now()
+                              order by next_attempt_at
+                              limit :limit
+                              for update skip locked) due
+                        where id = due.due_id
+                        returning previous_poll_at,\s""" + ClaimedJob.COLUMNS)
                 .bind("worker", worker)
                 .bind("lease", lease.toMillis())
                 .bind("limit", limit)
-                .map((row, meta) -> ClaimedJob.from(row))
+                .map((row, meta) -> ClaimedJob.fromPoll(row))
                 .all();
     }
 

@@ -1,6 +1,7 @@
 package com.acme.imageedit.dispatch;
 
 import java.time.Duration;
+import java.time.Instant;
 
 import com.acme.imageedit.jobs.JobStatus;
 import com.acme.imageedit.jobs.JobTransitions;
@@ -27,19 +28,30 @@ class Poller {
     private final TheRouterClient upstream;
     private final DispatchProperties properties;
     private final WorkerIdentity worker;
+    private final UpstreamGate gate;
+    private final PollSchedule schedule;
 
     Poller(JobClaims claims, JobTransitions transitions, TheRouterClient upstream, DispatchProperties properties,
-           WorkerIdentity worker) {
+           WorkerIdentity worker, UpstreamGate gate, PollSchedule schedule) {
         this.claims = claims;
         this.transitions = transitions;
         this.upstream = upstream;
         this.properties = properties;
         this.worker = worker;
+        this.gate = gate;
+        this.schedule = schedule;
     }
 
-    /** One round: claims the most overdue running jobs and polls them; answers how many were claimed. */
+    /**
+     * One round: claims the most overdue running jobs and polls them; answers how many were claimed. Like the
+     * dispatcher it claims nothing while the breaker is open or a pause lasts: the jobs' poll times simply pass.
+     */
     Mono<Integer> pollOnce() {
-        return claims.claimForPoll(worker.id(), properties.batchSize(), properties.lease())
+        int capacity = gate.capacity(properties.batchSize());
+        if (capacity == 0) {
+            return Mono.just(0);
+        }
+        return claims.claimForPoll(worker.id(), capacity, properties.lease())
                 .collectList()
                 .flatMap(batch -> Flux.fromIterable(batch)
                         .flatMap(this::poll, properties.pollConcurrency())
@@ -47,9 +59,13 @@ class Poller {
     }
 
     private Mono<Void> poll(ClaimedJob job) {
-        return upstream.poll(job.upstreamId())
-                .flatMap(status -> settle(job, status))
+        return gate.call(UpstreamGate.Kind.POLL, upstream.poll(job.upstreamId()))
+                .flatMap(status -> observed(job, status).then(settle(job, status)))
                 .onErrorResume(UpstreamException.class, e -> onFailure(job, e))
+                .onErrorResume(UpstreamGate::notSent, e -> {
+                    log.debug("Poll of job {} held back: {}", job.id(), e.toString());
+                    return transitions.pollAgain(job.id(), job.version(), null, properties.idleDelay(), null);
+                })
                 .then()
                 .onErrorResume(e -> {
                     // The lease runs out and the job is polled again; this worker goes on with the others.
@@ -78,7 +94,22 @@ class Poller {
             return transitions.finish(job.id(), job.version(), JobStatus.FAILED, "upstream_cancelled",
                     "upstream_error", "TheRouter cancelled the job");
         }
-        return transitions.pollAgain(job.id(), job.version(), status.status(), properties.pollInterval(), null);
+        return transitions.pollAgain(job.id(), job.version(), status.status(),
+                schedule.nextDelay(job.submittedAt(), Instant.now()), null);
+    }
+
+    /**
+     * A job seen finished for the first time finished after the previous poll (or the submit) and before this one:
+     * that interval is what the adaptive schedule learns from.
+     */
+    private Mono<Void> observed(ClaimedJob job, UpstreamJob status) {
+        if (job.submittedAt() == null || !(status.isSucceeded() || status.isFailed() || status.isExpired())) {
+            return Mono.empty();
+        }
+        Instant now = Instant.now();
+        long high = Duration.between(job.submittedAt(), now).toMillis();
+        long low = job.previousPollAt() == null ? 0 : Duration.between(job.submittedAt(), job.previousPollAt()).toMillis();
+        return schedule.recordRunTime(job.id(), low, high);
     }
 
     private Mono<Long> onFailure(ClaimedJob job, UpstreamException failure) {

@@ -1,6 +1,8 @@
 package com.acme.imageedit.dispatch;
 
 import com.acme.imageedit.jobs.JobTransitions;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
@@ -18,10 +20,12 @@ class Reaper {
 
     private final JobTransitions transitions;
     private final DispatchProperties properties;
+    private final Counter ambiguousSettled;
 
-    Reaper(JobTransitions transitions, DispatchProperties properties) {
+    Reaper(JobTransitions transitions, DispatchProperties properties, MeterRegistry meters) {
         this.transitions = transitions;
         this.properties = properties;
+        this.ambiguousSettled = AmbiguousSubmits.counter(meters, properties.ambiguousSubmit(), "worker_lost");
     }
 
     /** One round; answers how many jobs it changed (a full round means: go again). */
@@ -31,6 +35,7 @@ class Reaper {
                 : transitions.requeueAmbiguousSubmits(LIMIT);
         return Mono.zip(transitions.requeueUnsentSubmits(LIMIT), ambiguous, transitions.expireOverdue(LIMIT).count())
                 .map(counts -> {
+                    ambiguousSettled.increment(counts.getT2());
                     long total = counts.getT1() + counts.getT2() + counts.getT3();
                     if (total > 0) {
                         log.info("Reaper: {} unsent submits requeued, {} ambiguous submits settled ({}), {} jobs past "

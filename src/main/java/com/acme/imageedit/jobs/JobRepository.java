@@ -55,9 +55,11 @@ class JobRepository {
                 .bind("height", request.imageInfo().height())
                 .bind("bytes", request.image())
                 .fetch().rowsUpdated();
-        return budgets.reserve(teamId, request.model().priceUsd())
-                .then(job)
+        // The budget row is the one lock concurrent submits of a team share: taking it last keeps it held only until
+        // the commit, so a team's submits do not queue behind each other's image inserts.
+        return job
                 .flatMap(inserted -> image.thenReturn(inserted))
+                .flatMap(inserted -> budgets.reserve(teamId, request.model().priceUsd()).thenReturn(inserted))
                 .as(tx::transactional);
     }
 

@@ -16,10 +16,12 @@ final class Counters {
     final LongAdder contentCalls = new LongAdder();
     final LongAdder fileDownloads = new LongAdder();
     final LongAdder duplicateSubmits = new LongAdder();
+    final LongAdder outageAnswers = new LongAdder();
+    final LongAdder connectionResets = new LongAdder();
 
     void reset() {
         for (LongAdder adder : new LongAdder[] {submitsAccepted, submitsRejected, submit429s, submit5xxs,
-                submitTimeouts, rateLimited429s, unauthorized, polls, contentCalls, fileDownloads, duplicateSubmits}) {
+                submitTimeouts, rateLimited429s, unauthorized, polls, contentCalls, fileDownloads, duplicateSubmits, outageAnswers, connectionResets}) {
             adder.reset();
         }
     }

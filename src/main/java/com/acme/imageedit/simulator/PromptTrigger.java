@@ -18,7 +18,9 @@ enum PromptTrigger {
     /** The job never leaves {@code in_progress}. */
     SLOW("[sim:slow]"),
     /** The job is created but the 202 is held back by the submit-timeout delay (ambiguous outcome). */
-    HANG("[sim:hang]");
+    HANG("[sim:hang]"),
+    /** The job is created but the connection breaks in the middle of the 202 (ambiguous outcome, at once). */
+    RESET("[sim:reset]");
 
     private final String marker;
 

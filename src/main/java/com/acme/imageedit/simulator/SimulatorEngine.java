@@ -26,6 +26,9 @@ final class SimulatorEngine {
     private final Set<String> prompts = ConcurrentHashMap.newKeySet();
     // faults and their bucket are swapped together so a request never sees a rate with the other rate's bucket
     private volatile Limits limits;
+    private volatile SimulatorOutage outage;
+    private final java.util.concurrent.atomic.AtomicInteger outageCalls = new java.util.concurrent.atomic.AtomicInteger();
+    private final java.util.Queue<Instant> submitArrivals = new java.util.concurrent.ConcurrentLinkedQueue<>();
 
     private record Limits(SimulatorFaults faults, TokenBucket bucket) {
 
@@ -67,6 +70,33 @@ final class SimulatorEngine {
         String token = authorization.substring(7).trim();
         String key = properties.apiKey();
         return key == null || key.isBlank() ? !token.isEmpty() : key.equals(token);
+    }
+
+    void setOutage(SimulatorOutage next) {
+        outageCalls.set(0);
+        outage = next;
+    }
+
+    /** The outage that governs this call, or empty when it is answered normally. */
+    Optional<SimulatorOutage> outageFor(Instant now) {
+        SimulatorOutage current = outage;
+        if (current == null || !now.isBefore(current.until())) {
+            return Optional.empty();
+        }
+        if (current.calls() > 0 && outageCalls.incrementAndGet() > current.calls()) {
+            return Optional.empty();
+        }
+        return Optional.of(current);
+    }
+
+    void noteSubmitArrival(Instant at) {
+        if (submitArrivals.size() < 100_000) {
+            submitArrivals.add(at);
+        }
+    }
+
+    java.util.List<Instant> submitArrivals() {
+        return java.util.List.copyOf(submitArrivals);
     }
 
     /** Empty when the call may proceed, else how long until it could. */
@@ -157,7 +187,8 @@ final class SimulatorEngine {
                 counters.submit429s.sum(), counters.submit5xxs.sum(), counters.submitTimeouts.sum(),
                 counters.rateLimited429s.sum(), counters.unauthorized.sum(), counters.polls.sum(),
                 counters.contentCalls.sum(), counters.fileDownloads.sum(), queued, running, succeeded, failed, expired,
-                counters.duplicateSubmits.sum(), prompts.size());
+                counters.duplicateSubmits.sum(), prompts.size(), counters.outageAnswers.sum(),
+                counters.connectionResets.sum());
     }
 
     Optional<Instant> completedAt(String id) {
@@ -166,6 +197,8 @@ final class SimulatorEngine {
 
     /** Forgets all jobs and counters and restores the configured faults, so that tests do not leak into each other. */
     void reset() {
+        outage = null;
+        submitArrivals.clear();
         jobs.clear();
         inputs.clear();
         results.clear();

@@ -61,12 +61,68 @@ final class SimulatorRoutes {
             counters.unauthorized.increment();
             return ErrorResponses.unauthorized();
         }
+        Instant now = Instant.now();
+        if (request.method() == org.springframework.http.HttpMethod.POST) {
+            engine.noteSubmitArrival(now);
+        }
+        Optional<SimulatorOutage> outage = engine.outageFor(now);
+        if (outage.isPresent()) {
+            return sick(outage.get(), request, next);
+        }
         Optional<Duration> wait = engine.acquireRateLimit();
         if (wait.isPresent()) {
             counters.rateLimited429s.increment();
             return ErrorResponses.tooManyRequests(wait.get(), "rate limit exceeded for this API key");
         }
         return next.handle(request);
+    }
+
+    private Mono<ServerResponse> sick(SimulatorOutage outage, ServerRequest request,
+                                      HandlerFunction<ServerResponse> next) {
+        Mono<ServerResponse> answer;
+        if (outage.status() > 0) {
+            counters.outageAnswers.increment();
+            HttpStatus status = HttpStatus.valueOf(outage.status());
+            answer = outage.status() == 429 && outage.retryAfter() != null
+                    ? ErrorResponses.tooManyRequests(outage.retryAfter(), "the provider is overloaded, retry later")
+                    : retryAfter(ErrorResponses.error(status, status == HttpStatus.TOO_MANY_REQUESTS
+                            ? "rate_limit_error" : "upstream_error", "the provider is unavailable", true),
+                            outage.retryAfter());
+        } else if (outage.reset()) {
+            counters.connectionResets.increment();
+            answer = next.handle(request).flatMap(SimulatorRoutes::brokenOff);
+        } else {
+            answer = next.handle(request);
+        }
+        return outage.delay().isZero() ? answer : Mono.delay(outage.delay()).then(answer);
+    }
+
+    private static Mono<ServerResponse> retryAfter(Mono<ServerResponse> response, Duration retryAfter) {
+        if (retryAfter == null) {
+            return response;
+        }
+        long seconds = Math.max(1, (retryAfter.toMillis() + 999) / 1000);
+        return response.flatMap(r -> ServerResponse.status(r.statusCode())
+                .headers(h -> h.addAll(r.headers()))
+                .header(HttpHeaders.RETRY_AFTER, Long.toString(seconds))
+                .contentType(MediaType.APPLICATION_JSON)
+                .bodyValue(java.util.Map.of("error", java.util.Map.of("code", r.statusCode().value(),
+                        "type", "upstream_error", "message", "the provider is unavailable"))));
+    }
+
+    /**
+     * Sends the status line, headers and a first part of a body, then breaks the connection: the caller cannot know
+     * whether its request took effect.
+     */
+    private static Mono<ServerResponse> brokenOff(ServerResponse original) {
+        return ServerResponse.status(original.statusCode())
+                .contentType(MediaType.APPLICATION_JSON)
+                .body((outputMessage, context) -> outputMessage.writeAndFlushWith(reactor.core.publisher.Flux.just(
+                        reactor.core.publisher.Flux.just(outputMessage.bufferFactory().wrap(
+                                "{\"id\":\"img_".getBytes(java.nio.charset.StandardCharsets.UTF_8))),
+                        reactor.core.publisher.Flux.<org.springframework.core.io.buffer.DataBuffer>error(
+                                new java.io.IOException("simulated connection reset")).delaySubscription(
+                                Duration.ofMillis(20)))));
     }
 
     private Mono<ServerResponse> submit(ServerRequest request) {
@@ -94,6 +150,11 @@ final class SimulatorRoutes {
         Set<PromptTrigger> triggers = PromptTrigger.in(form.prompt());
         if (triggers.contains(PromptTrigger.REJECT)) {
             return rejected("prompt rejected by the provider's content policy");
+        }
+        if (triggers.contains(PromptTrigger.RESET)) {
+            SimJob job = engine.accept(form.model(), form.prompt(), form.image(), triggers);
+            counters.connectionResets.increment();
+            return accepted(request, job).flatMap(SimulatorRoutes::brokenOff);
         }
         switch (engine.drawSubmitFault(triggers)) {
             case TOO_MANY_REQUESTS -> {

@@ -25,6 +25,8 @@ package com.acme.imageedit.simulator;
  * @param duplicateSubmits accepted submits whose prompt had been accepted before: with one unique prompt per job,
  *                         anything above 0 means some job was submitted (and paid) twice
  * @param distinctPrompts  distinct prompts among accepted submits
+ * @param outageAnswers    {@code /v1} calls answered with the status of a {@link SimulatorOutage} instead
+ * @param connectionResets answers broken off mid-response (outage resets and {@code [sim:reset]})
  */
 public record SimulatorStats(
         long submitsAccepted,
@@ -43,5 +45,7 @@ public record SimulatorStats(
         long jobsFailed,
         long jobsExpired,
         long duplicateSubmits,
-        long distinctPrompts) {
+        long distinctPrompts,
+        long outageAnswers,
+        long connectionResets) {
 }

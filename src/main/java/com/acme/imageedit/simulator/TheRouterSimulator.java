@@ -77,6 +77,16 @@ public final class TheRouterSimulator implements AutoCloseable {
         engine.setFaults(faults);
     }
 
+    /** Makes the edge sick as described until the outage ends, replacing any earlier one; {@code null} heals it. */
+    public void setOutage(SimulatorOutage outage) {
+        engine.setOutage(outage);
+    }
+
+    /** When each submit request arrived (authenticated, before any outage or rate limit), since start or reset. */
+    public java.util.List<Instant> submitArrivals() {
+        return engine.submitArrivals();
+    }
+
     /**
      * When the job reaches (or reached) its terminal status upstream, fixed at submit; empty for an unknown id or a job
      * that never finishes. Comparing it with the proxy's own completion time gives the detection lag.

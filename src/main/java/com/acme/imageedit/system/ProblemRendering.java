@@ -60,7 +60,11 @@ public class ProblemRendering implements WebExceptionHandler {
 
     private Mono<Void> write(ServerWebExchange exchange, Problem problem, Throwable failure) {
         ServerHttpResponse response = exchange.getResponse();
-        if (problem.status().is5xxServerError()) {
+        if (problem.status().value() == HttpStatus.SERVICE_UNAVAILABLE.value()) {
+            // an outage produces one of these per request: one line each, not a stack trace
+            log.warn("Request {} {} answered 503: {}", exchange.getRequest().getMethod(),
+                    exchange.getRequest().getPath(), failure.toString());
+        } else if (problem.status().is5xxServerError()) {
             log.error("Request {} {} failed", exchange.getRequest().getMethod(), exchange.getRequest().getPath(), failure);
         } else {
             log.debug("Request {} {} refused: {}", exchange.getRequest().getMethod(), exchange.getRequest().getPath(),
@@ -115,6 +119,11 @@ public class ProblemRendering implements WebExceptionHandler {
             String message = status.getReason() != null ? status.getReason() : code.getReasonPhrase();
             return new Problem(code, code == HttpStatus.NOT_FOUND ? "not_found" : "http_" + code.value(), null,
                     message, Map.of(), Map.of());
+        }
+        if (DatabaseOutage.causedBy(failure)) {
+            return new Problem(HttpStatus.SERVICE_UNAVAILABLE, "database_unavailable", null,
+                    "The service cannot reach its database right now; nothing was stored. Retry shortly",
+                    Map.of(HttpHeaders.RETRY_AFTER, "2"), Map.of());
         }
         return new Problem(HttpStatus.INTERNAL_SERVER_ERROR, "internal_error", null,
                 "The service failed to handle the request; it has been logged", Map.of(), Map.of());

@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Acceptance 6: adaptive poll schedule vs TheRouter's fixed 5-second loop, on uniform 30-180 s and log-normal
+# (median 60 s, sigma 0.35) run times. Pure computation with the production planner; no network; ~5 s.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+./mvnw -q -o test-compile
+java -cp target/test-classes:target/classes com.acme.imageedit.dispatch.PollScheduleBench

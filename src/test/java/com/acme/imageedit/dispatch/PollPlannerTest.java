@@ -1,0 +1,78 @@
+package com.acme.imageedit.dispatch;
+
+import java.util.Arrays;
+import java.util.SplittableRandom;
+import java.util.function.DoubleSupplier;
+
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The planner alone, on run times drawn from the issue's two distributions: one and the same configuration, learning
+ * from 1,000 completions, then judged on 20,000 fresh ones against TheRouter's 5-second loop.
+ */
+class PollPlannerTest {
+
+    private static final PollPlanner.Settings SETTINGS = new PollPlanner.Settings(5_000, 1_000, 60_000, 2_500, 4_500,
+            1.0, 0.02, 5_000);
+
+    @Test
+    void uniformRunTimesNeedAQuarterFewerPollsAtNoWorseLag() {
+        SplittableRandom random = new SplittableRandom(1);
+        assertBeatsTheLoop(() -> 30_000 + random.nextDouble() * 150_000, 0.25);
+    }
+
+    @Test
+    void logNormalRunTimesNeedFortyPercentFewerPollsAtNoWorseLag() {
+        SplittableRandom random = new SplittableRandom(2);
+        assertBeatsTheLoop(() -> 60_000 * Math.exp(0.35 * gaussian(random)), 0.40);
+    }
+
+    @Test
+    void aPlanNeverPollsBeforeTheMinimumNorFasterThanTheMinimumInterval() {
+        SplittableRandom random = new SplittableRandom(3);
+        double[] learned = draw(() -> 1_000 + random.nextDouble() * 2_000, 500);
+        PollPlan plan = PollPlanner.plan(learned, SETTINGS).plan();
+        long[] offsets = plan.offsetsMillis();
+        assertThat(offsets[0]).isGreaterThanOrEqualTo(5_000);
+        for (int i = 1; i < offsets.length; i++) {
+            assertThat(offsets[i] - offsets[i - 1]).isBetween(1_000L, 60_000L);
+        }
+    }
+
+    @Test
+    void theFixedPlanIsTheLoop() {
+        PollPlan loop = PollPlan.fixed(5_000, 5_000);
+        assertThat(loop.nextOffset(0)).isEqualTo(5_000);
+        assertThat(loop.nextOffset(5_000)).isEqualTo(10_000);
+        assertThat(loop.nextOffset(12_345)).isEqualTo(15_000);
+        assertThat(loop.pollsUntil(5_000)).isEqualTo(1);
+        assertThat(loop.pollsUntil(5_001)).isEqualTo(2);
+        assertThat(loop.detectionOffset(42_000)).isEqualTo(45_000);
+    }
+
+    private static void assertBeatsTheLoop(DoubleSupplier runTime, double saving) {
+        double[] learned = draw(runTime, 1_000);
+        double[] fresh = draw(runTime, 20_000);
+        PollPlan plan = PollPlanner.plan(learned, SETTINGS).plan();
+        PollPlanner.Result adaptive = PollPlanner.replay(plan, fresh, 0);
+        PollPlanner.Result loop = PollPlanner.replay(PollPlan.fixed(5_000, 5_000), fresh, 0);
+        assertThat(adaptive.medianLag()).isLessThanOrEqualTo(loop.medianLag());
+        assertThat(adaptive.p90Lag()).isLessThanOrEqualTo(loop.p90Lag());
+        assertThat(1 - adaptive.callsPerJob() / loop.callsPerJob()).isGreaterThanOrEqualTo(saving);
+    }
+
+    private static double[] draw(DoubleSupplier runTime, int n) {
+        double[] values = new double[n];
+        for (int i = 0; i < n; i++) {
+            values[i] = runTime.getAsDouble();
+        }
+        Arrays.sort(values);
+        return values;
+    }
+
+    private static double gaussian(SplittableRandom random) {
+        return Math.sqrt(-2 * Math.log(1 - random.nextDouble())) * Math.cos(2 * Math.PI * random.nextDouble());
+    }
+}
