@@ -7,10 +7,7 @@ import java.util.Locale;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import org.springframework.context.event.EventListener;
-import org.springframework.r2dbc.core.DatabaseClient;
 import org.springframework.stereotype.Component;
 
 /**
@@ -33,29 +30,15 @@ class JobMeters {
     private static final Duration[] QUEUE_SLOS = seconds(0.1, 0.5, 1, 5, 10, 30, 60, 300, 900);
     private static final Duration[] RUN_SLOS = seconds(5, 10, 30, 60, 90, 120, 180, 300, 600, 900);
 
-    private static final Logger log = LoggerFactory.getLogger(JobMeters.class);
-
     private final MeterRegistry registry;
-    private final DatabaseClient db;
 
-    JobMeters(MeterRegistry registry, DatabaseClient db) {
+    JobMeters(MeterRegistry registry) {
         this.registry = registry;
-        this.db = db;
     }
 
-    /**
-     * {@link JobAccepted} names only the job, so the model is read back by primary key: one cheap query per accepted
-     * job, off the request's path (the 202 has already been decided), in exchange for not widening the event.
-     */
     @EventListener
     void onAccepted(JobAccepted accepted) {
-        db.sql("select model from jobs where id = :id")
-                .bind("id", accepted.jobId())
-                .map((row, meta) -> row.get("model", String.class))
-                .one()
-                .timeout(Duration.ofSeconds(10))
-                .subscribe(model -> acceptedCounter(model).increment(),
-                        e -> log.debug("Not counting accepted job {}: {}", accepted.jobId(), e.toString()));
+        acceptedCounter(accepted.model()).increment();
     }
 
     @EventListener

@@ -28,7 +28,7 @@ class JobService {
         String id = JobIds.next();
         Instant deadline = Instant.now().plus(request.deadline());
         return jobs.insert(id, caller.teamId(), request, deadline)
-                .doOnNext(job -> events.publishEvent(new JobAccepted(job.id())));
+                .doOnNext(job -> events.publishEvent(new JobAccepted(job.id(), job.teamId(), job.model())));
     }
 
     Mono<Job> find(String id, TeamPrincipal caller) {
