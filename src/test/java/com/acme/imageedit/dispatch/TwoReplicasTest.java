@@ -4,21 +4,17 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
-import com.acme.imageedit.ImageEditProxyApplication;
 import com.acme.imageedit.IntegrationTest;
+import com.acme.imageedit.Replicas;
 import com.acme.imageedit.support.EditForms;
 import com.acme.imageedit.support.TestImages;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.flyway.autoconfigure.FlywayConnectionDetails;
 import org.springframework.boot.r2dbc.autoconfigure.R2dbcConnectionDetails;
-import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
-import org.springframework.context.support.GenericApplicationContext;
 import org.springframework.core.ParameterizedTypeReference;
-import org.springframework.http.client.ReactorResourceFactory;
 import org.springframework.web.reactive.function.BodyInserters;
 import org.springframework.web.reactive.function.client.WebClient;
 import reactor.core.publisher.Flux;
@@ -42,45 +38,22 @@ class TwoReplicasTest extends IntegrationTest {
     @Autowired
     private FlywayConnectionDetails flyway;
 
-    private ConfigurableApplicationContext replicaB;
+    private final Replicas replicas = new Replicas();
 
     @AfterEach
     void stopReplicaB() {
-        if (replicaB != null) {
-            replicaB.close();
-        }
+        replicas.close();
     }
 
     @Test
     void twoReplicasShareTheWorkAndSubmitEveryJobExactlyOnce() {
-        replicaB = new SpringApplicationBuilder(ImageEditProxyApplication.class)
-                .profiles("test", "demo")
-                .initializers(context -> {
-                    // The embedded database's details are one object serving both; a container's are two.
-                    context.getBeanFactory().registerSingleton("sharedR2dbc", r2dbc);
-                    if (flyway != r2dbc) {
-                        context.getBeanFactory().registerSingleton("sharedFlyway", flyway);
-                    }
-                    // Its own Netty resources: closing it must not dispose the global ones the shared context runs on.
-                    ((GenericApplicationContext) context).registerBean(ReactorResourceFactory.class, () -> {
-                        ReactorResourceFactory resources = new ReactorResourceFactory();
-                        resources.setUseGlobalResources(false);
-                        return resources;
-                    });
-                })
-                // Arguments, not default properties: application.yml would win over those.
-                .run("--server.port=0",
-                        "--dispatch.worker-id=replica-b",
-                        "--therouter.base-url=" + simulator.baseUrl(),
-                        "--therouter.api-key=test");
-        int portB = ((WebServerApplicationContext) replicaB).getWebServer().getPort();
+        ConfigurableApplicationContext replicaB = replicas.start(r2dbc, flyway, simulator.baseUrl(), "replica-b");
         simulator.reset();
 
         String run = "replicas-" + System.nanoTime();
         byte[] image = TestImages.png(256, 256);
         WebClient replicaA = webClient();
-        WebClient replicaBClient = WebClient.builder().baseUrl("http://localhost:" + portB)
-                .defaultHeader("Authorization", "Bearer " + TEAM_B_KEY).build();
+        WebClient replicaBClient = Replicas.client(replicaB);
         List<String> ids = Flux.range(0, 1000)
                 .flatMap(i -> (i % 2 == 0 ? replicaA : replicaBClient).post().uri("/v1/images/edits?async=true")
                         .body(BodyInserters.fromMultipartData(EditForms.simple(run + " job " + i, image)))
