@@ -92,19 +92,20 @@ class SubscriptionRepository {
                 .as(tx::transactional);
     }
 
-    /** Deletes it; its pending deliveries end failed, its finished ones stay in the log. */
+    /**
+     * Deletes it; its pending deliveries end failed (first: the foreign key then forgets which subscription they were
+     * for), its finished ones stay in the log.
+     */
     Mono<Boolean> delete(String id, TeamPrincipal caller) {
-        Mono<Long> failPending = db.sql("""
+        Mono<Long> failPending = scoped(db.sql("""
                         update webhook_deliveries set status = 'FAILED', finished_at = now(),
                                last_error = 'the subscription was deleted', version = version + 1
-                        where subscription_id = :id and status = 'PENDING'""")
-                .bind("id", id)
+                        where subscription_id = :id and status = 'PENDING'""" + SCOPE).bind("id", id), caller)
                 .fetch().rowsUpdated();
         Mono<Long> delete = scoped(db.sql("delete from webhook_subscriptions where id = :id" + SCOPE).bind("id", id),
                 caller)
                 .fetch().rowsUpdated();
-        return delete.flatMap(deleted -> deleted == 0 ? Mono.just(false) : failPending.thenReturn(true))
-                .as(tx::transactional);
+        return failPending.then(delete).map(deleted -> deleted > 0).as(tx::transactional);
     }
 
     Mono<Subscription> rotate(String id, TeamPrincipal caller, Duration overlap) {

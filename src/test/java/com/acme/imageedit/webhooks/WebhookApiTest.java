@@ -69,6 +69,26 @@ class WebhookApiTest extends WebhookTestSupport {
     }
 
     @Test
+    void deletingASubscriptionEndsItsPendingDeliveriesAndKeepsThemInTheLog() {
+        TestReceiver receiver = TestReceiver.start().always(TestReceiver.Reply.hang());
+        try {
+            String id = (String) subscribe(receiver.url("/slow"), null).get("id");
+            String job = submit("webhooks: deleted subscription", null);
+            await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(receiver.forJob(job)).hasSize(1));
+
+            http().delete().uri("/v1/webhooks/{id}", id).exchange().expectStatus().isNoContent();
+
+            assertThat(deliveriesOf(job)).singleElement().satisfies(d -> {
+                assertThat(d.get("status")).isEqualTo("failed");
+                assertThat(d.get("last_error")).isEqualTo("the subscription was deleted");
+                assertThat(d).doesNotContainKey("subscription_id");
+            });
+        } finally {
+            receiver.close();
+        }
+    }
+
+    @Test
     void subscriptionBodiesAreValidated() {
         http().post().uri("/v1/webhooks").bodyValue(Map.of("url", "http://127.0.0.1:9/x", "events", List.of("job.done")))
                 .exchange().expectStatus().isBadRequest()
