@@ -9,6 +9,7 @@ import java.util.Queue;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import reactor.core.publisher.Mono;
 import reactor.netty.DisposableServer;
@@ -27,6 +28,8 @@ final class TestReceiver implements AutoCloseable {
     private final List<Received> received = new CopyOnWriteArrayList<>();
     private final Queue<Reply> script = new ConcurrentLinkedQueue<>();
     private volatile Reply fallback = Reply.status(200);
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private final AtomicInteger maxInFlight = new AtomicInteger();
     private final DisposableServer server;
 
     private TestReceiver(int port) {
@@ -42,9 +45,12 @@ final class TestReceiver implements AutoCloseable {
                             if (answer.silent()) {
                                 return Mono.never();
                             }
+                            maxInFlight.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
                             response.status(answer.status());
                             answer.headers().forEach(response::header);
-                            return response.sendString(Mono.just("ok")).then();
+                            return Mono.delay(answer.delay())
+                                    .then(response.sendString(Mono.just("ok")).then())
+                                    .doFinally(signal -> inFlight.decrementAndGet());
                         }))
                 .bindNow(Duration.ofSeconds(10));
     }
@@ -77,6 +83,11 @@ final class TestReceiver implements AutoCloseable {
         return this;
     }
 
+    /** The most requests this receiver held at once (among those it answered). */
+    int maxInFlight() {
+        return maxInFlight.get();
+    }
+
     List<Received> all() {
         return List.copyOf(received);
     }
@@ -106,18 +117,22 @@ final class TestReceiver implements AutoCloseable {
         }
     }
 
-    record Reply(int status, Map<String, String> headers, boolean silent) {
+    record Reply(int status, Map<String, String> headers, boolean silent, Duration delay) {
 
         static Reply status(int status) {
-            return new Reply(status, Map.of(), false);
+            return new Reply(status, Map.of(), false, Duration.ZERO);
         }
 
         static Reply status(int status, String header, String value) {
-            return new Reply(status, Map.of(header, value), false);
+            return new Reply(status, Map.of(header, value), false, Duration.ZERO);
+        }
+
+        static Reply slow(int status, Duration delay) {
+            return new Reply(status, Map.of(), false, delay);
         }
 
         static Reply hang() {
-            return new Reply(0, Map.of(), true);
+            return new Reply(0, Map.of(), true, Duration.ZERO);
         }
     }
 }

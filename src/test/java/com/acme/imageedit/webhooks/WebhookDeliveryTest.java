@@ -147,6 +147,25 @@ class WebhookDeliveryTest extends WebhookTestSupport {
     }
 
     @Test
+    void aSlowReceiverNeverHasMoreThanThePerHostLimitInFlight() {
+        callbacks.always(TestReceiver.Reply.slow(200, Duration.ofMillis(800)));
+        List<String> jobs = new java.util.ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            jobs.add(submit("webhooks: per host " + i, callbacks.url("/slow")));
+        }
+
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
+            for (String job : jobs) {
+                assertThat(deliveriesOf(job)).singleElement()
+                        .satisfies(d -> assertThat(d.get("status")).isEqualTo("delivered"));
+            }
+        });
+        // webhooks.per-host-concurrency is 4: twelve deliveries that each hold the receiver for 0.8 s queue behind it.
+        assertThat(callbacks.maxInFlight()).isBetween(1, 4);
+        assertThat(jobs).allSatisfy(job -> assertThat(callbacks.forJob(job)).hasSize(1));
+    }
+
+    @Test
     void retryAfterIsHonouredOverTheShorterSchedule() {
         callbacks.thenAnswer(TestReceiver.Reply.status(503, "Retry-After", "2"));
 
