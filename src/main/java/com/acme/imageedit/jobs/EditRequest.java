@@ -12,5 +12,7 @@ record EditRequest(
         Long seed,
         Double cfg,
         Integer numInferenceSteps,
-        Duration deadline) {
+        Duration deadline,
+        // Where the job's outcome is POSTed (signed with the team's default secret); null = nowhere.
+        String callbackUrl) {
 }

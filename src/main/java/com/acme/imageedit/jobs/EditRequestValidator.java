@@ -22,7 +22,7 @@ class EditRequestValidator {
     private static final Logger log = LoggerFactory.getLogger(EditRequestValidator.class);
     private static final Pattern SIZE = Pattern.compile("(\\d{1,5})x(\\d{1,5})");
     private static final Set<String> KNOWN_FIELDS = Set.of("model", "prompt", "image", "size", "seed", "cfg",
-            "num_inference_steps", "n", "deadline_seconds", "response_format");
+            "num_inference_steps", "n", "deadline_seconds", "response_format", "callback_url");
 
     private final JobsProperties properties;
 
@@ -48,7 +48,7 @@ class EditRequestValidator {
         }
         Duration deadline = deadline(form);
         return new EditRequest(model, prompt, image, info, size, seed, cfg,
-                steps == null ? null : steps.intValue(), deadline);
+                steps == null ? null : steps.intValue(), deadline, callbackUrl(form));
     }
 
     private JobsProperties.Model model(EditForm form) {
@@ -153,6 +153,18 @@ class EditRequestValidator {
         Long seconds = longField(form, "deadline_seconds", properties.minDeadline().toSeconds(),
                 properties.maxDeadline().toSeconds());
         return seconds == null ? properties.defaultDeadline() : Duration.ofSeconds(seconds);
+    }
+
+    /** Only its shape here; whether it may be called (scheme, resolved addresses) is {@link CallbackUrlCheck}'s. */
+    private static String callbackUrl(EditForm form) {
+        String url = single(form, "callback_url");
+        if (url == null || url.isBlank()) {
+            return null;
+        }
+        if (url.strip().length() > 2048) {
+            throw ApiException.badRequest("callback_url", "callback_url must be at most 2048 characters");
+        }
+        return url.strip();
     }
 
     private static Long longField(EditForm form, String name, long min, long max) {

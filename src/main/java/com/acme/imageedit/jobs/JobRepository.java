@@ -31,8 +31,9 @@ class JobRepository {
     Mono<Job> insert(String id, String teamId, EditRequest request, Instant deadline) {
         Mono<Job> job = db.sql("""
                         insert into jobs (id, team_id, model, prompt, size, seed, cfg, num_inference_steps, price_usd,
-                                          status, deadline_at)
-                        values (:id, :team, :model, :prompt, :size, :seed, :cfg, :steps, :price, 'QUEUED', :deadline)
+                                          status, deadline_at, callback_url)
+                        values (:id, :team, :model, :prompt, :size, :seed, :cfg, :steps, :price, 'QUEUED', :deadline,
+                                :callback)
                         returning\s""" + Job.COLUMNS)
                 .bind("id", id)
                 .bind("team", teamId)
@@ -44,6 +45,7 @@ class JobRepository {
                 .bind("steps", Parameter.fromOrEmpty(request.numInferenceSteps(), Integer.class))
                 .bind("price", request.model().priceUsd())
                 .bind("deadline", deadline)
+                .bind("callback", Parameter.fromOrEmpty(request.callbackUrl(), String.class))
                 .map((row, meta) -> Job.from(row))
                 .one();
         Mono<Long> image = db.sql("""

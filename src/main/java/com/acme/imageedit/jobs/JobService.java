@@ -14,10 +14,12 @@ class JobService {
 
     private final JobRepository jobs;
     private final ApplicationEventPublisher events;
+    private final CallbackUrlCheck callbackUrls;
 
-    JobService(JobRepository jobs, ApplicationEventPublisher events) {
+    JobService(JobRepository jobs, ApplicationEventPublisher events, CallbackUrlCheck callbackUrls) {
         this.jobs = jobs;
         this.events = events;
+        this.callbackUrls = callbackUrls;
     }
 
     Mono<Job> accept(TeamPrincipal caller, EditRequest request) {
@@ -27,7 +29,9 @@ class JobService {
         }
         String id = JobIds.next();
         Instant deadline = Instant.now().plus(request.deadline());
-        return jobs.insert(id, caller.teamId(), request, deadline)
+        // The callback URL is judged (DNS included) before anything is stored or reserved.
+        Mono<Void> callback = request.callbackUrl() == null ? Mono.empty() : callbackUrls.check(request.callbackUrl());
+        return callback.then(jobs.insert(id, caller.teamId(), request, deadline))
                 .doOnNext(job -> events.publishEvent(new JobAccepted(job.id(), job.teamId(), job.model())));
     }
 

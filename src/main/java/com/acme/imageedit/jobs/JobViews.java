@@ -22,7 +22,11 @@ class JobViews {
     }
 
     JobView render(Job job, ServerHttpRequest request) {
-        String base = baseUrl(request);
+        return render(job, baseUrl(request));
+    }
+
+    /** With links under {@code base} (no trailing slash): for job objects rendered outside a request. */
+    JobView render(Job job, String base) {
         String self = base + "/v1/jobs/" + job.id();
         String content = self + "/content";
         boolean succeeded = job.status() == JobStatus.SUCCEEDED;

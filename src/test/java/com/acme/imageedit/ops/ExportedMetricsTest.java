@@ -13,11 +13,15 @@ import java.util.TreeSet;
 import com.acme.imageedit.IntegrationTest;
 import com.acme.imageedit.support.EditForms;
 import com.acme.imageedit.support.TestImages;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.springframework.core.ParameterizedTypeReference;
+import org.springframework.http.client.MultipartBodyBuilder;
 import org.springframework.web.reactive.function.BodyInserters;
+import reactor.netty.DisposableServer;
+import reactor.netty.http.server.HttpServer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -40,9 +44,17 @@ class ExportedMetricsTest extends IntegrationTest {
     };
 
     private Scrape scrape;
+    private DisposableServer receiver;
+    private String callbackUrl;
 
     @BeforeAll
     void runJobsAndScrape() throws Exception {
+        // A webhook receiver, so that the delivery meters exist too (the test profile allows loopback receivers).
+        DisposableServer receiver = HttpServer.create().host("127.0.0.1").port(0)
+                .handle((request, response) -> request.receive().then(response.status(200).send()))
+                .bindNow(Duration.ofSeconds(10));
+        callbackUrl = "http://127.0.0.1:" + receiver.port() + "/hooks";
+        this.receiver = receiver;
         List<String> ids = List.of("a watercolor", "[sim:fail] a watercolor", "[sim:reject] a watercolor").stream()
                 .map(this::submit).toList();
         await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).untilAsserted(() -> {
@@ -56,7 +68,8 @@ class ExportedMetricsTest extends IntegrationTest {
         await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
             Scrape s = Scrape.parse(prometheus());
             assertThat(s.names()).contains("imageedit_jobs_completed_total", "imageedit_jobs_accepted_total",
-                    "imageedit_upstream_calls_seconds_count");
+                    "imageedit_upstream_calls_seconds_count", "imageedit_webhook_deliveries_total",
+                    "imageedit_webhook_delivery_lag_seconds_count");
             assertThat(s.samples()).filteredOn(x -> x.name().equals("imageedit_jobs_inflight")).isNotEmpty();
             scrape = s;
         });
@@ -160,9 +173,18 @@ class ExportedMetricsTest extends IntegrationTest {
                 .expectBody(String.class).returnResult().getResponseBody();
     }
 
+    @AfterAll
+    void stopReceiver() {
+        if (receiver != null) {
+            receiver.disposeNow();
+        }
+    }
+
     private String submit(String prompt) {
+        MultipartBodyBuilder form = EditForms.edit(prompt, TestImages.png(256, 256));
+        form.part("callback_url", callbackUrl);
         return (String) http().post().uri("/v1/images/edits?async=true")
-                .body(BodyInserters.fromMultipartData(EditForms.simple(prompt, TestImages.png(256, 256))))
+                .body(BodyInserters.fromMultipartData(form.build()))
                 .exchange().expectStatus().isAccepted().expectBody(JSON).returnResult().getResponseBody().get("id");
     }
 
