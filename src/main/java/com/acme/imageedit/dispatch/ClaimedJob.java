@@ -14,11 +14,12 @@ record ClaimedJob(
         Integer numInferenceSteps,
         String upstreamId,
         int submitAttempts,
-        int pollCount) {
+        int pollCount,
+        boolean generation) {
 
     static final String COLUMNS = """
             id, version, model, prompt, size, seed, cfg, num_inference_steps, upstream_id, submit_attempts, \
-            poll_count""";
+            poll_count, operation""";
 
     static ClaimedJob from(Readable row) {
         return new ClaimedJob(
@@ -32,6 +33,7 @@ record ClaimedJob(
                 row.get("num_inference_steps", Integer.class),
                 row.get("upstream_id", String.class),
                 row.get("submit_attempts", Integer.class),
-                row.get("poll_count", Integer.class));
+                row.get("poll_count", Integer.class),
+                "GENERATE".equals(row.get("operation", String.class)));
     }
 }

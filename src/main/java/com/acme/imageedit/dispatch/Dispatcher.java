@@ -24,6 +24,7 @@ import reactor.util.retry.Retry;
 class Dispatcher {
 
     private static final Logger log = LoggerFactory.getLogger(Dispatcher.class);
+    private static final InputImage NO_IMAGE = new InputImage(null, null);
 
     private final JobClaims claims;
     private final JobTransitions transitions;
@@ -50,10 +51,14 @@ class Dispatcher {
     }
 
     private Mono<Void> submit(ClaimedJob job) {
-        return claims.inputImage(job.id())
-                .switchIfEmpty(Mono.error(() -> new IllegalStateException("job " + job.id() + " has no input image")))
+        // A generation has no input image; an edit without one is a bug, left to the lease and the reaper.
+        Mono<InputImage> input = job.generation() ? Mono.just(NO_IMAGE) : claims.inputImage(job.id())
+                .switchIfEmpty(Mono.error(() -> new IllegalStateException("job " + job.id() + " has no input image")));
+        return input
                 .flatMap(image -> transitions.markSubmitSent(job.id(), job.version())
-                        .flatMap(sentVersion -> upstream.submit(submission(job, image))
+                        .flatMap(sentVersion -> (job.generation()
+                                ? upstream.submitGeneration(submission(job, image))
+                                : upstream.submit(submission(job, image)))
                                 .flatMap(accepted -> recordAccepted(job, sentVersion, accepted.id(),
                                         accepted.status()))
                                 .onErrorResume(UpstreamException.class, e -> onFailure(job, sentVersion, e))))
