@@ -55,7 +55,12 @@ class JobEvents implements SmartLifecycle {
     Flux<String> signals(String jobId) {
         return Flux.create(sink -> {
             Consumer<String> subscriber = sink::next;
-            subscribers.computeIfAbsent(jobId, id -> ConcurrentHashMap.newKeySet()).add(subscriber);
+            // Added inside compute: a concurrent last unsubscribe may not drop the set this subscriber joins.
+            subscribers.compute(jobId, (id, set) -> {
+                Set<Consumer<String>> joined = set == null ? ConcurrentHashMap.newKeySet() : set;
+                joined.add(subscriber);
+                return joined;
+            });
             sink.onDispose(() -> subscribers.computeIfPresent(jobId, (id, set) -> {
                 set.remove(subscriber);
                 return set.isEmpty() ? null : set;
