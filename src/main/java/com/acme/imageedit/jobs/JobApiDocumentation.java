@@ -1,5 +1,7 @@
 package com.acme.imageedit.jobs;
 
+import java.math.BigDecimal;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -18,6 +20,7 @@ import io.swagger.v3.oas.models.media.MediaType;
 import io.swagger.v3.oas.models.media.ObjectSchema;
 import io.swagger.v3.oas.models.media.Schema;
 import io.swagger.v3.oas.models.media.StringSchema;
+import io.swagger.v3.oas.models.parameters.Parameter;
 import io.swagger.v3.oas.models.parameters.RequestBody;
 import io.swagger.v3.oas.models.responses.ApiResponse;
 import io.swagger.v3.oas.models.responses.ApiResponses;
@@ -38,6 +41,15 @@ class JobApiDocumentation {
     static final List<String> EVENT_TYPES = List.of("job.succeeded", "job.failed", "job.cancelled", "job.expired",
             "job.in_progress");
     private static final String PROBLEM = "Problem";
+    private static final Map<String, String> SUMMARIES = Map.of(
+            "POST /v1/images/edits", "Submit an image edit (async=true: TheRouter's 202; without: OpenAI's waiting call)",
+            "POST /v1/images/generations", "Submit a text-to-image generation (same modes as edits)",
+            "GET /v1/jobs", "List the caller's jobs, newest first, in cursor pages",
+            "GET /v1/jobs/{id}", "The job object (TheRouter's fields plus metadata, timings, cost, links)",
+            "POST /v1/jobs/{id}/cancel", "Cancel a queued or running job",
+            "GET /v1/jobs/{id}/events", "Server-Sent Events of the job's states until it ends (Last-Event-ID resumes)",
+            "GET /v1/jobs/{id}/content", "The stored result image",
+            "GET /files/results/{id}", "The result through a signed link from unsigned_urls (no key)");
 
     /** Schemas in the JSON names the service writes (Jackson's SNAKE_CASE, spring.jackson.property-naming-strategy). */
     @Bean
@@ -60,11 +72,16 @@ class JobApiDocumentation {
             Schema<?> event = schema(JobEvent.class, components);
             submitBodies(openApi.getPaths() == null ? Map.of() : openApi.getPaths(), components);
             if (openApi.getPaths() != null) {
-                openApi.getPaths().forEach((path, item) -> item.readOperations().forEach(operation -> {
+                listParameters(openApi.getPaths().get("/v1/jobs"));
+                openApi.getPaths().forEach((path, item) -> item.readOperationsMap().forEach((method, operation) -> {
                     if (path.startsWith("/v1/")) {
                         operation.addSecurityItem(new SecurityRequirement().addList("teamKey"));
                     }
-                    problems(operation);
+                    String summary = SUMMARIES.get(method.name() + " " + path);
+                    if (summary != null && operation.getSummary() == null) {
+                        operation.summary(summary);
+                    }
+                    problems(method.name() + " " + path, operation);
                 }));
             }
             for (String type : EVENT_TYPES) {
@@ -121,23 +138,73 @@ class JobApiDocumentation {
         }
     }
 
-    private static void problems(Operation operation) {
+    /** The refusals each endpoint can answer, all as problem+json. */
+    private static void problems(String endpoint, Operation operation) {
         ApiResponses responses = operation.getResponses() == null ? new ApiResponses() : operation.getResponses();
         operation.responses(responses);
+        Map<String, String> statuses = new LinkedHashMap<>();
+        boolean submit = endpoint.startsWith("POST /v1/images/");
+        boolean files = endpoint.contains(" /files/");
+        if (!files) {
+            statuses.put("401", "Missing or wrong key");
+            statuses.put("429", "Over the team's request rate (Retry-After)");
+        }
+        if (endpoint.contains(" /v1/admin/") || submit) {
+            statuses.put("403", submit ? "Admin keys do not submit jobs" : "Needs an admin key");
+        }
+        if (submit || endpoint.equals("GET /v1/jobs") || endpoint.equals("GET /v1/usage")
+                || endpoint.contains("/v1/admin/")) {
+            statuses.put("400", "Bad input; `field` and `error.param` name it");
+        }
+        if (submit) {
+            statuses.put("402", "Over the team's budget (`budget_exceeded`, `remaining_usd`); nothing stored");
+            statuses.put("413", "Image or body too large");
+            statuses.put("415", "Not multipart/form-data or JSON, or not a PNG/JPEG/WEBP image");
+            statuses.put("422", "Idempotency-Key used with another request in the last 24 h");
+            statuses.put("502", "Without async: the job failed while waited for (`job_id` names it)");
+            statuses.put("504", "Without async: the job expired while waited for");
+        }
+        if (endpoint.contains("{")) {
+            statuses.put("404", files ? "The result no longer exists" : "No such job (or another team's)");
+        }
+        if (endpoint.endsWith("/cancel") || endpoint.endsWith("/content") || submit) {
+            statuses.put("409", endpoint.endsWith("/cancel") ? "The job already ended, or its submit is on the wire "
+                    + "(Retry-After)" : submit ? "Without async: the job was cancelled while waited for"
+                    : "The job has no result (yet)");
+        }
+        if (files) {
+            statuses.put("403", "The link was changed: its signature does not match");
+            statuses.put("410", "The link expired with the result's retention");
+        }
         Content problem = new Content().addMediaType("application/problem+json",
                 new MediaType().schema(new Schema<>().$ref("#/components/schemas/" + PROBLEM)));
-        Map<String, String> common = Map.of(
-                "400", "Bad input; `field` names it",
-                "401", "Missing or wrong key",
-                "404", "No such object (or another team's)",
-                "409", "Conflicts with the job's state",
-                "422", "Idempotency-Key used with another request",
-                "429", "Over the team's request rate");
-        common.forEach((status, description) -> {
+        statuses.forEach((status, description) -> {
             if (!responses.containsKey(status)) {
                 responses.addApiResponse(status, new ApiResponse().description(description).content(problem));
             }
         });
+    }
+
+    /** {@code GET /v1/jobs} reads its query itself ({@link JobListing}); springdoc cannot see the parameters. */
+    private static void listParameters(PathItem list) {
+        if (list == null || list.getGet() == null) {
+            return;
+        }
+        Operation get = list.getGet();
+        get.addParametersItem(query("after", new StringSchema(), "next_cursor of the previous page"));
+        get.addParametersItem(query("limit", new Schema<Integer>().type("integer").minimum(BigDecimal.ONE)
+                .maximum(BigDecimal.valueOf(JobListing.MAX_LIMIT)), "page size, default " + JobListing.DEFAULT_LIMIT));
+        get.addParametersItem(query("status", new StringSchema(), "comma-separated: queued, in_progress, succeeded, "
+                + "failed, cancelled, expired"));
+        get.addParametersItem(query("created_after", new StringSchema(), "unix seconds or ISO-8601"));
+        get.addParametersItem(query("created_before", new StringSchema(), "unix seconds or ISO-8601"));
+        get.addParametersItem(new Parameter().in("query").name("metadata").style(Parameter.StyleEnum.DEEPOBJECT)
+                .explode(true).schema(new ObjectSchema().additionalProperties(new StringSchema()))
+                .description("metadata[key]=value: jobs whose metadata has all these entries"));
+    }
+
+    private static Parameter query(String name, Schema<?> schema, String description) {
+        return new Parameter().in("query").name(name).required(false).schema(schema).description(description);
     }
 
     private static Schema<?> problemSchema() {
