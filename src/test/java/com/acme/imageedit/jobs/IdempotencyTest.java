@@ -9,6 +9,7 @@ import com.acme.imageedit.IntegrationTest;
 import com.acme.imageedit.support.EditForms;
 import com.acme.imageedit.support.TestImages;
 import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.core.ParameterizedTypeReference;
 import org.springframework.http.MediaType;
 import org.springframework.web.reactive.function.BodyInserters;
@@ -21,6 +22,9 @@ class IdempotencyTest extends IntegrationTest {
 
     private static final ParameterizedTypeReference<Map<String, Object>> JSON = new ParameterizedTypeReference<>() {
     };
+
+    @Autowired
+    IdempotencyKeyJanitor janitor;
 
     private record Answer(int status, String body, String replayed) {
     }
@@ -83,5 +87,29 @@ class IdempotencyTest extends IntegrationTest {
                 .body(BodyInserters.fromMultipartData(EditForms.simple("multipart or json", png)))
                 .exchange().expectStatus().isAccepted().expectBody(JSON).returnResult().getResponseBody();
         assertThat(otherTeam.get("id")).isNotEqualTo(first.get("id"));
+    }
+
+    @Test
+    void aKeyOlderThanItsTtlNamesNothingAnyMoreAndIsPurged() {
+        String key = UUID.randomUUID().toString();
+        http().post().uri("/v1/images/edits?async=true").header("Idempotency-Key", key)
+                .body(BodyInserters.fromMultipartData(EditForms.simple("yesterday's request", TestImages.png(256, 256))))
+                .exchange().expectStatus().isAccepted();
+        db.sql("update idempotency_keys set created_at = now() - interval '25 hours' where key = :key")
+                .bind("key", key).fetch().rowsUpdated().block();
+
+        Map<String, Object> fresh = http().post().uri("/v1/images/edits?async=true").header("Idempotency-Key", key)
+                .body(BodyInserters.fromMultipartData(EditForms.simple("today's request", TestImages.png(256, 256))))
+                .exchange().expectStatus().isAccepted()
+                .expectHeader().doesNotExist("Idempotent-Replayed")
+                .expectBody(JSON).returnResult().getResponseBody();
+        assertThat(count("select count(*) from idempotency_keys where key = '" + key + "' and job_id = '"
+                + fresh.get("id") + "'")).isEqualTo(1);
+
+        db.sql("update idempotency_keys set created_at = now() - interval '25 hours' where key = :key")
+                .bind("key", key).fetch().rowsUpdated().block();
+        assertThat(janitor.purgeExpired().block()).isPositive();
+        assertThat(count("select count(*) from idempotency_keys where key = '" + key + "'")).isZero();
+        assertThat(count("select count(*) from jobs where id = '" + fresh.get("id") + "'")).isEqualTo(1);
     }
 }
