@@ -11,6 +11,8 @@ import com.acme.imageedit.IntegrationTest;
 import com.acme.imageedit.support.EditForms;
 import com.acme.imageedit.support.TestImages;
 import io.netty.channel.ChannelOption;
+import io.r2dbc.pool.ConnectionPool;
+import io.r2dbc.spi.ConnectionFactory;
 import org.junit.jupiter.api.Test;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,6 +45,9 @@ class OpenAiWaitTest extends IntegrationTest {
 
     @Value("${spring.r2dbc.pool.max-size}")
     int poolSize;
+
+    @Autowired
+    ConnectionFactory connections;
 
     @Test
     void theWaitingCallAnswersOpenAisShapeWithTheStoredResult() {
@@ -161,8 +166,12 @@ class OpenAiWaitTest extends IntegrationTest {
         int during = threads.getThreadCount();
         if (measure) {
             long held = count("select count(*) from pg_stat_activity where datname = current_database()");
-            log.info("Database connections while {} requests wait: {} (pool size {})", n, held, poolSize);
+            int acquired = ((ConnectionPool) connections).getMetrics().orElseThrow().acquiredSize();
+            log.info("Database connections while {} requests wait: {} open (pool size {}), {} in use", n, held,
+                    poolSize, acquired);
             assertThat(held).as("database connections while %d requests wait", n).isLessThanOrEqualTo(poolSize);
+            // In use: the LISTEN connection and the workers' and this test's momentary queries, not one per waiter.
+            assertThat(acquired).as("connections in use while %d requests wait", n).isLessThan(10);
         }
         long cancelled = db.sql("update jobs set status = 'CANCELLED', finished_at = now(), version = version + 1 "
                         + "where team_id = 'held' and status = 'QUEUED' and prompt like :prefix")
