@@ -68,7 +68,7 @@ class JobEventsController {
             return Flux.empty();
         }
         return updates.publish(shared -> Flux.merge(shared,
-                reactor.core.publisher.Flux.interval(properties.eventsKeepAlive())
+                Flux.interval(properties.eventsKeepAlive())
                         .map(tick -> ServerSentEvent.<JobEvent>builder().comment("keep-alive").build())
                         .takeUntilOther(shared.then(Mono.just(Boolean.TRUE)))));
     }

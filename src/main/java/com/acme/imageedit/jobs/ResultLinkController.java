@@ -1,5 +1,6 @@
 package com.acme.imageedit.jobs;
 
+import java.time.Duration;
 import java.time.Instant;
 
 import com.acme.imageedit.system.ApiException;
@@ -54,7 +55,7 @@ class ResultLinkController {
                 .map(image -> ResponseEntity.ok()
                         .contentType(MediaType.parseMediaType(image.contentType()))
                         // The link is a capability: caches may keep it no longer than it is valid.
-                        .cacheControl(CacheControl.maxAge(java.time.Duration.ofSeconds(
+                        .cacheControl(CacheControl.maxAge(Duration.ofSeconds(
                                 Math.max(0, at - Instant.now().getEpochSecond()))).cachePrivate())
                         .eTag('"' + id + '"')
                         .body(image.bytes()));

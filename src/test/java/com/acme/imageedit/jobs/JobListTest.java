@@ -1,6 +1,5 @@
 package com.acme.imageedit.jobs;
 
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
