@@ -19,11 +19,12 @@ record ClaimedJob(
         int submitAttempts,
         int pollCount,
         Instant submittedAt,
-        Instant previousPollAt) {
+        Instant previousPollAt,
+        boolean generation) {
 
     static final String COLUMNS = """
             id, version, model, prompt, size, seed, cfg, num_inference_steps, upstream_id, submit_attempts, \
-            poll_count, submitted_at""";
+            poll_count, submitted_at, operation""";
 
     static ClaimedJob from(Readable row) {
         return from(row, null);
@@ -49,6 +50,7 @@ record ClaimedJob(
                 row.get("submit_attempts", Integer.class),
                 row.get("poll_count", Integer.class),
                 submittedAt == null ? null : submittedAt.toInstant(),
-                previousPollAt == null ? null : previousPollAt.toInstant());
+                previousPollAt == null ? null : previousPollAt.toInstant(),
+                "GENERATE".equals(row.get("operation", String.class)));
     }
 }

@@ -27,6 +27,7 @@ import reactor.util.retry.Retry;
 class Dispatcher {
 
     private static final Logger log = LoggerFactory.getLogger(Dispatcher.class);
+    private static final InputImage NO_IMAGE = new InputImage(null, null);
 
     private final JobClaims claims;
     private final JobTransitions transitions;
@@ -68,11 +69,15 @@ class Dispatcher {
     private Mono<Void> submit(ClaimedJob job) {
         // The version the job was marked sent with; -1 while it was not (yet), so that a failure knows which it was.
         AtomicLong sentVersion = new AtomicLong(-1);
-        return claims.inputImage(job.id())
-                .switchIfEmpty(Mono.error(() -> new IllegalStateException("job " + job.id() + " has no input image")))
+        // A generation has no input image; an edit without one is a bug, left to the lease and the reaper.
+        Mono<InputImage> input = job.generation() ? Mono.just(NO_IMAGE) : claims.inputImage(job.id())
+                .switchIfEmpty(Mono.error(() -> new IllegalStateException("job " + job.id() + " has no input image")));
+        return input
                 .flatMap(image -> gate.call(UpstreamGate.Kind.SUBMIT, transitions.markSubmitSent(job.id(), job.version())
                                 .doOnNext(sentVersion::set)
-                                .flatMap(sent -> upstream.submit(submission(job, image))))
+                                .flatMap(sent -> job.generation()
+                                        ? upstream.submitGeneration(submission(job, image))
+                                        : upstream.submit(submission(job, image))))
                         .flatMap(accepted -> recordAccepted(job, sentVersion.get(), accepted.id(), accepted.status()))
                         .onErrorResume(e -> sentVersion.get() < 0 && UpstreamGate.notSent(e),
                                 e -> notSent(job, e))

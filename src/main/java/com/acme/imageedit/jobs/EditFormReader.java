@@ -35,7 +35,7 @@ class EditFormReader {
         MediaType contentType = exchange.getRequest().getHeaders().getContentType();
         if (contentType == null || !MediaType.MULTIPART_FORM_DATA.isCompatibleWith(contentType)) {
             return Mono.error(new ApiException(HttpStatus.UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type",
-                    "Content-Type", "Content-Type must be multipart/form-data (got "
+                    "Content-Type", "Content-Type must be multipart/form-data or application/json (got "
                     + (contentType == null ? "none" : contentType.toString()) + ")"));
         }
         if (contentType.getParameter("boundary") == null) {

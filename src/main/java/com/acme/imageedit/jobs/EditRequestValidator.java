@@ -2,7 +2,9 @@ package com.acme.imageedit.jobs;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -30,14 +32,23 @@ class EditRequestValidator {
         this.properties = properties;
     }
 
-    EditRequest validate(EditForm form) {
-        form.fields().keySet().stream().filter(name -> !KNOWN_FIELDS.contains(name))
+    /** Judges a submit to the endpoint of {@code operation}: an edit needs an image, a generation takes none. */
+    EditRequest validate(EditForm form, JobsProperties.Kind operation) {
+        form.fields().keySet().stream()
+                .filter(name -> !KNOWN_FIELDS.contains(name) && Metadata.keyOf(name) == null)
                 .forEach(name -> log.debug("Ignoring unknown submit field {}", name));
 
-        JobsProperties.Model model = model(form);
+        JobsProperties.Model model = model(form, operation);
         String prompt = prompt(form);
-        byte[] image = image(form);
-        ImageInfo info = imageInfo(image);
+        byte[] image = null;
+        ImageInfo info = null;
+        if (operation == JobsProperties.Kind.EDIT) {
+            image = image(form);
+            info = imageInfo(image);
+        } else if (!form.uploads().isEmpty() || form.fields().containsKey("image")) {
+            throw ApiException.badRequest("image", "generations take no input image; to edit an image use "
+                    + "/v1/images/edits");
+        }
         String size = size(form, model);
         Long seed = longField(form, "seed", model.minSeed(), model.maxSeed());
         Double cfg = cfg(form, model);
@@ -47,22 +58,63 @@ class EditRequestValidator {
             throw ApiException.badRequest("n", "n must be 1");
         }
         Duration deadline = deadline(form);
-        return new EditRequest(model, prompt, image, info, size, seed, cfg,
-                steps == null ? null : steps.intValue(), deadline, callbackUrl(form));
+        return new EditRequest(operation, model, prompt, image, info, size, seed, cfg,
+                steps == null ? null : steps.intValue(), deadline, metadata(form), responseFormat(form),
+                callbackUrl(form));
     }
 
-    private JobsProperties.Model model(EditForm form) {
+    private static Map<String, String> metadata(EditForm form) {
+        Map<String, String> metadata = new TreeMap<>();
+        for (String name : form.fields().keySet()) {
+            String key = Metadata.keyOf(name);
+            if (key == null) {
+                continue;
+            }
+            String value = single(form, name);
+            String problem = Metadata.problem(key, value);
+            if (problem != null) {
+                throw ApiException.badRequest("metadata", problem);
+            }
+            metadata.put(key, value);
+        }
+        if (metadata.size() > Metadata.MAX_KEYS) {
+            throw ApiException.badRequest("metadata", "metadata has " + metadata.size() + " keys; the limit is "
+                    + Metadata.MAX_KEYS);
+        }
+        return metadata;
+    }
+
+    private static String responseFormat(EditForm form) {
+        String format = single(form, "response_format");
+        if (format == null || format.isBlank()) {
+            return "b64_json";
+        }
+        if (!format.strip().equals("b64_json") && !format.strip().equals("url")) {
+            throw ApiException.badRequest("response_format", "response_format must be b64_json or url");
+        }
+        return format.strip();
+    }
+
+    private JobsProperties.Model model(EditForm form, JobsProperties.Kind operation) {
         String id = single(form, "model");
         if (id == null || id.isBlank()) {
-            id = properties.defaultModel();
+            // Generations default to the table's first generation model; edits to the configured default.
+            id = operation == JobsProperties.Kind.EDIT ? properties.defaultModel()
+                    : properties.models().stream().filter(m -> m.kind() == operation).map(JobsProperties.Model::id)
+                    .findFirst().orElseThrow(() -> ApiException.badRequest("model", "no generation model is offered"));
         }
         String requested = id.strip();
         JobsProperties.Model model = properties.model(requested).orElseThrow(() -> ApiException.badRequest("model",
                 "model '" + abbreviate(requested) + "' is not offered here; known models: "
                         + properties.models().stream().map(JobsProperties.Model::id).toList()));
-        if (model.kind() != JobsProperties.Kind.EDIT) {
-            throw ApiException.badRequest("model", "model '" + requested + "' does not edit images; use "
-                    + "/v1/images/generations for it");
+        if (model.kind() != operation) {
+            List<String> suitable = properties.models().stream().filter(m -> m.kind() == operation)
+                    .map(JobsProperties.Model::id).toList();
+            throw ApiException.badRequest("model", operation == JobsProperties.Kind.EDIT
+                    ? "model '" + requested + "' does not edit images; use /v1/images/generations for it, or one of "
+                    + suitable + " here"
+                    : "model '" + requested + "' edits images and needs an input image; use /v1/images/edits for it, "
+                    + "or one of " + suitable + " here");
         }
         return model;
     }

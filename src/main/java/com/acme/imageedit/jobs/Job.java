@@ -2,6 +2,7 @@ package com.acme.imageedit.jobs;
 
 import java.math.BigDecimal;
 import java.time.Instant;
+import java.util.Map;
 
 import io.r2dbc.spi.Readable;
 
@@ -26,12 +27,15 @@ record Job(
         Instant createdAt,
         Instant deadlineAt,
         Instant submittedAt,
-        Instant finishedAt) {
+        Instant finishedAt,
+        Map<String, String> metadata,
+        JobsProperties.Kind operation) {
 
     static final String COLUMNS = """
             id, team_id, model, prompt, size, seed, cfg, num_inference_steps, price_usd, charged_usd, status, version,
             upstream_id,
-            error_code, error_type, error_message, created_at, deadline_at, submitted_at, finished_at""";
+            error_code, error_type, error_message, created_at, deadline_at, submitted_at, finished_at,
+            metadata::text as metadata_json, operation""";
 
     static Job from(Readable row) {
         return new Job(
@@ -54,6 +58,8 @@ record Job(
                 row.get("created_at", Instant.class),
                 row.get("deadline_at", Instant.class),
                 row.get("submitted_at", Instant.class),
-                row.get("finished_at", Instant.class));
+                row.get("finished_at", Instant.class),
+                Metadata.fromJson(row.get("metadata_json", String.class)),
+                JobsProperties.Kind.valueOf(row.get("operation", String.class)));
     }
 }

@@ -3,8 +3,6 @@ package com.acme.imageedit.jobs;
 import com.acme.imageedit.system.ApiException;
 import com.acme.imageedit.teams.TeamPrincipal;
 import org.springframework.http.CacheControl;
-import org.springframework.http.HttpHeaders;
-import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.security.core.annotation.AuthenticationPrincipal;
@@ -15,37 +13,40 @@ import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.server.ServerWebExchange;
 import reactor.core.publisher.Mono;
 
-/** TheRouter-compatible job API: submit an edit, read the job, fetch its result. */
+/** TheRouter-compatible job API: read a job, fetch its result; plus listing and cancelling. */
 @RestController
 class JobController {
 
-    private final EditFormReader reader;
-    private final EditRequestValidator validator;
     private final JobService service;
     private final JobViews views;
+    private final JobListing listing;
 
-    JobController(EditFormReader reader, EditRequestValidator validator, JobService service, JobViews views) {
-        this.reader = reader;
-        this.validator = validator;
+    JobController(JobService service, JobViews views, JobListing listing) {
         this.service = service;
         this.views = views;
+        this.listing = listing;
+    }
+
+    /** The caller's jobs (an admin's: everyone's), newest first, in cursor pages. */
+    @GetMapping("/v1/jobs")
+    Mono<JobPage> list(@AuthenticationPrincipal TeamPrincipal caller, ServerWebExchange exchange) {
+        JobQuery query = listing.query(exchange.getRequest().getQueryParams());
+        return service.list(caller, query)
+                .collectList()
+                .map(rows -> listing.page(rows, query.limit(), job -> views.render(job, exchange.getRequest())));
     }
 
     /**
-     * Submits an edit. Answers 202 with the job at once; with or without {@code async=true} (the waiting,
-     * OpenAI-style variant without it is not offered yet, so both behave like TheRouter's async path).
+     * Cancels a queued or running job. TheRouter has no cancel: a job already running there may still be billed, and
+     * is charged (see the README's settlement rules); a queued one is refunded.
      */
-    @PostMapping("/v1/images/edits")
-    Mono<ResponseEntity<JobView>> submit(@AuthenticationPrincipal TeamPrincipal caller, ServerWebExchange exchange) {
-        return reader.read(exchange)
-                .map(validator::validate)
-                .flatMap(request -> service.accept(caller, request))
-                .map(job -> {
-                    JobView view = views.render(job, exchange.getRequest());
-                    return ResponseEntity.status(HttpStatus.ACCEPTED)
-                            .header(HttpHeaders.LOCATION, view.pollingUrl())
-                            .body(view);
-                });
+    @PostMapping("/v1/jobs/{id}/cancel")
+    Mono<JobView> cancel(@AuthenticationPrincipal TeamPrincipal caller, @PathVariable String id,
+                         ServerWebExchange exchange) {
+        if (!JobIds.isWellFormed(id)) {
+            return Mono.error(unknownJob(id));
+        }
+        return service.cancel(id, caller).map(job -> views.render(job, exchange.getRequest()));
     }
 
     @GetMapping("/v1/jobs/{id}")
@@ -78,7 +79,7 @@ class JobController {
                         .body(image.bytes()));
     }
 
-    private static ApiException unknownJob(String id) {
+    static ApiException unknownJob(String id) {
         return ApiException.notFound("id", "no job " + (id.length() > 64 ? id.substring(0, 64) + "…" : id));
     }
 }

@@ -3,6 +3,7 @@ package com.acme.imageedit.jobs;
 import java.time.Duration;
 import java.util.function.UnaryOperator;
 
+import org.jspecify.annotations.Nullable;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.r2dbc.core.DatabaseClient;
 import org.springframework.r2dbc.core.Parameter;
@@ -128,6 +129,33 @@ public class JobTransitions {
                 .map((row, meta) -> new Finished(row.get("version", Long.class), JobFinished.from(row)))
                 .one()
                 .map(this::published);
+    }
+
+    /**
+     * The client's cancel: a queued job, a running one (no longer polled; TheRouter has no cancel, so the settlement
+     * trigger charges it), or one claimed for submit whose request has not left (the dispatcher's "sent" mark then
+     * fails its version guard, so it is never sent). A submit already on the wire is not cancelled here: its outcome
+     * decides whether TheRouter bills it, and it is known within moments. Empty when the guard does not hold.
+     *
+     * @param teamId the caller's team, or null for an admin
+     */
+    Mono<JobFinished> cancel(String id, @Nullable String teamId) {
+        return db.sql("""
+                        update jobs set status = 'CANCELLED', error_code = 'cancelled_by_client', error_type = 'cancelled',
+                               error_message = 'cancelled at the request of its team', finished_at = now(),
+                               leased_by = null, lease_until = null, version = version + 1
+                        where id = :id and (:admin or team_id = :team)
+                          and (status in ('QUEUED', 'RUNNING') or (status = 'SUBMITTING' and submit_sent_at is null))
+                        returning version,\s""" + JobFinished.COLUMNS)
+                .bind("id", id)
+                .bind("admin", teamId == null)
+                .bind("team", teamId == null ? "" : teamId)
+                .map((row, meta) -> new Finished(row.get("version", Long.class), JobFinished.from(row)))
+                .one()
+                .map(finished -> {
+                    events.publishEvent(finished.event());
+                    return finished.event();
+                });
     }
 
     /**

@@ -5,7 +5,6 @@ import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 
 import org.springframework.http.server.reactive.ServerHttpRequest;
 import org.springframework.stereotype.Component;
@@ -16,9 +15,20 @@ import org.springframework.web.util.UriComponentsBuilder;
 class JobViews {
 
     private final JobsProperties properties;
+    private final ResultLinks links;
 
-    JobViews(JobsProperties properties) {
+    JobViews(JobsProperties properties, ResultLinks links) {
         this.properties = properties;
+        this.links = links;
+    }
+
+    /** The signed link to a succeeded job's result, valid without a key until the result's retention ends. */
+    String resultLink(Job job, ServerHttpRequest request) {
+        return baseUrl(request) + links.path(job.id(), expiresAt(job));
+    }
+
+    private Instant expiresAt(Job job) {
+        return job.createdAt().plus(properties.resultRetention());
     }
 
     JobView render(Job job, ServerHttpRequest request) {
@@ -38,11 +48,11 @@ class JobViews {
                 job.status().publicName(),
                 job.model(),
                 job.createdAt().getEpochSecond(),
-                job.createdAt().plus(properties.resultRetention()).getEpochSecond(),
+                expiresAt(job).getEpochSecond(),
                 self,
-                succeeded ? List.of(content) : null,
+                succeeded ? List.of(base + links.path(job.id(), expiresAt(job))) : null,
                 error,
-                Map.of(),
+                job.metadata(),
                 timings(job),
                 cost(job),
                 new JobView.Links(self, succeeded ? content : null));
@@ -70,7 +80,7 @@ class JobViews {
         return Duration.between(from, to).toMillis() / 1000.0;
     }
 
-    private String baseUrl(ServerHttpRequest request) {
+    String baseUrl(ServerHttpRequest request) {
         URI configured = properties.publicBaseUrl();
         if (configured != null) {
             String value = configured.toString();

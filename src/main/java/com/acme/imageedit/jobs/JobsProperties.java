@@ -33,6 +33,12 @@ import org.springframework.validation.annotation.Validated;
  *                         (honouring {@code X-Forwarded-*} headers)
  * @param defaultModel     the model used when a request names none
  * @param models           the model table: a model not listed here is refused with 400
+ * @param maxWait          how long a submit without {@code async=true} (or with {@code Prefer: wait=N}) waits for its
+ *                         job before it answers 202 with the job instead; waiting holds no thread and no connection
+ * @param eventsKeepAlive  how often an idle event stream gets a comment line, so that proxies keep it open
+ * @param idempotencyKeyTtl how long an {@code Idempotency-Key} names its first request
+ * @param linkSecret       key of the HMAC that signs {@code unsigned_urls}; every replica needs the same one. Empty: a
+ *                         random key per process (links then work only on the replica that made them)
  */
 @Validated
 @ConfigurationProperties("jobs")
@@ -46,7 +52,11 @@ record JobsProperties(
         @DefaultValue("7d") @NotNull Duration resultRetention,
         @Nullable URI publicBaseUrl,
         @DefaultValue("qwen/qwen-image-edit") @NotBlank String defaultModel,
-        @NotEmpty List<@Valid Model> models) {
+        @NotEmpty List<@Valid Model> models,
+        @DefaultValue("55s") @NotNull Duration maxWait,
+        @DefaultValue("15s") @NotNull Duration eventsKeepAlive,
+        @DefaultValue("24h") @NotNull Duration idempotencyKeyTtl,
+        @Nullable String linkSecret) {
 
     Optional<Model> model(String id) {
         return models.stream().filter(m -> m.id().equals(id)).findFirst();

@@ -3,10 +3,12 @@ package com.acme.imageedit.simulator;
 import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.core.ParameterizedTypeReference;
 import org.springframework.core.codec.CodecException;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
@@ -25,6 +27,9 @@ import reactor.core.publisher.Mono;
 final class SimulatorRoutes {
 
     private static final Logger log = LoggerFactory.getLogger(SimulatorRoutes.class);
+    private static final ParameterizedTypeReference<Map<String, Object>> GENERATION_BODY =
+            new ParameterizedTypeReference<>() {
+            };
 
     private final SimulatorEngine engine;
     private final Counters counters;
@@ -37,6 +42,7 @@ final class SimulatorRoutes {
     RouterFunction<ServerResponse> routes() {
         RouterFunction<ServerResponse> api = RouterFunctions.route()
                 .POST("/v1/images/edits", this::submit)
+                .POST("/v1/images/generations", this::generate)
                 .GET("/v1/jobs/{id}", this::poll)
                 .GET("/v1/jobs/{id}/content", this::content)
                 .filter(this::authenticateAndLimit)
@@ -140,6 +146,29 @@ final class SimulatorRoutes {
                 .flatMap(form -> decide(request, form))
                 .onErrorResume(e -> e instanceof CodecException || e instanceof ServerWebInputException,
                         e -> rejected("malformed multipart body: " + e.getMessage()));
+    }
+
+    /** Text-to-image, JSON as on TheRouter's model page; the result is a rendered picture like an edit's. */
+    private Mono<ServerResponse> generate(ServerRequest request) {
+        if (!"true".equalsIgnoreCase(request.queryParam("async").orElse(""))) {
+            return rejected("only the async API is simulated: use POST /v1/images/generations?async=true");
+        }
+        return request.bodyToMono(GENERATION_BODY)
+                .defaultIfEmpty(Map.of())
+                .flatMap(body -> {
+                    String model = String.valueOf(body.getOrDefault("model", "")).strip();
+                    String prompt = String.valueOf(body.getOrDefault("prompt", "")).strip();
+                    if (model.isEmpty() || prompt.isEmpty()) {
+                        return rejected("model and prompt are required");
+                    }
+                    Set<PromptTrigger> triggers = PromptTrigger.in(prompt);
+                    if (triggers.contains(PromptTrigger.REJECT)) {
+                        return rejected("prompt rejected by the provider's content policy");
+                    }
+                    return accepted(request, engine.accept(model, prompt, new byte[0], triggers));
+                })
+                .onErrorResume(e -> e instanceof CodecException || e instanceof ServerWebInputException,
+                        e -> rejected("malformed JSON body: " + e.getMessage()));
     }
 
     private Mono<ServerResponse> decide(ServerRequest request, SubmitForm form) {

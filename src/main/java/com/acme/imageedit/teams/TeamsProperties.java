@@ -44,7 +44,8 @@ public record TeamsProperties(
      * @param keyHashes          hashes of its API keys; several at once for rotation
      * @param dailyBudgetUsd     spend allowed per UTC day; empty = unlimited
      * @param monthlyBudgetUsd   spend allowed per UTC month; empty = unlimited
-     * @param maxInFlight        jobs of this team submitted to TheRouter at once; empty = no cap
+     * @param maxInFlight        jobs of this team submitted to TheRouter at once; empty = no cap, 0 = hold
+     *                           (accept and queue, submit nothing: maintenance, or a team on hold)
      * @param requestsPerSecond  API requests per second this team may make (all endpoints)
      */
     public record Team(
@@ -53,7 +54,7 @@ public record TeamsProperties(
             @DefaultValue List<@Pattern(regexp = KeyHashes.PATTERN) String> keyHashes,
             @Nullable @DecimalMin("0") BigDecimal dailyBudgetUsd,
             @Nullable @DecimalMin("0") BigDecimal monthlyBudgetUsd,
-            @Nullable @Min(1) Integer maxInFlight,
+            @Nullable @Min(0) Integer maxInFlight,
             @DefaultValue("50") @DecimalMin("0.1") double requestsPerSecond) {
 
         public String displayName() {

@@ -3,7 +3,9 @@ package com.acme.imageedit.upstream;
 import java.math.BigDecimal;
 import java.net.URI;
 import java.time.Clock;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -64,6 +66,44 @@ public class TheRouterClient {
                     .headers(h -> jsonCallHeaders(h, uri))
                     .contentType(MediaType.MULTIPART_FORM_DATA)
                     .body(BodyInserters.fromMultipartData(multipart(submission)))
+                    .exchangeToMono(r -> readJob(r, UpstreamCall.SUBMIT, target, SUBMITTED_STATUS))
+                    .onErrorMap(e -> !(e instanceof UpstreamException),
+                            e -> UpstreamFailures.forTransport(UpstreamCall.SUBMIT, target, e));
+        });
+    }
+
+    /**
+     * Starts a text-to-image job: {@code POST /v1/images/generations?async=true} with a JSON body, as TheRouter's model
+     * page shows it. The submission's image is ignored. Failures are typed as for {@link #submit}.
+     */
+    public Mono<UpstreamJob> submitGeneration(UpstreamSubmission submission) {
+        if (submission == null || submission.model() == null || submission.prompt() == null) {
+            return Mono.error(new IllegalArgumentException("submission needs model and prompt"));
+        }
+        return Mono.defer(() -> {
+            URI uri = UpstreamUris.build(UpstreamUris.endpoint(address.baseUrl(), "v1", "images", "generations")
+                    .queryParam("async", "true"));
+            String target = "POST " + uri.getRawPath();
+            Map<String, Object> body = new LinkedHashMap<>();
+            body.put("model", submission.model());
+            body.put("prompt", submission.prompt());
+            if (submission.size() != null) {
+                body.put("size", submission.size());
+            }
+            if (submission.seed() != null) {
+                body.put("seed", submission.seed());
+            }
+            if (submission.cfg() != null) {
+                body.put("cfg", submission.cfg());
+            }
+            if (submission.numInferenceSteps() != null) {
+                body.put("num_inference_steps", submission.numInferenceSteps());
+            }
+            return webClient.post()
+                    .uri(uri)
+                    .headers(h -> jsonCallHeaders(h, uri))
+                    .contentType(MediaType.APPLICATION_JSON)
+                    .bodyValue(body)
                     .exchangeToMono(r -> readJob(r, UpstreamCall.SUBMIT, target, SUBMITTED_STATUS))
                     .onErrorMap(e -> !(e instanceof UpstreamException),
                             e -> UpstreamFailures.forTransport(UpstreamCall.SUBMIT, target, e));

@@ -58,7 +58,8 @@ class EditLifecycleTest extends IntegrationTest {
         });
 
         Map<String, Object> done = job.get();
-        assertThat(done.get("unsigned_urls")).asList().containsExactly(baseUrl() + "/v1/jobs/" + id + "/content");
+        assertThat(done.get("unsigned_urls")).asList().singleElement().asString()
+                .startsWith(baseUrl() + "/files/results/" + id + "?expires=").contains("&signature=");
         assertThat(done).doesNotContainKey("error");
         assertThat(done.get("cost_usd")).isEqualTo(0.048);
         @SuppressWarnings("unchecked")

@@ -24,7 +24,9 @@ class SpendMetersTest extends IntegrationTest {
     private static final ParameterizedTypeReference<Map<String, Object>> JSON = new ParameterizedTypeReference<>() {
     };
     private static final Pattern SPEND = Pattern.compile(
-            "^imageedit_spend_usd_total\\{[^}]*team=\"demo-b\"[^}]*} (\\S+)$", Pattern.MULTILINE);
+            // The edit model's series: team demo-b also spends on other models in other tests (generations).
+            "^imageedit_spend_usd_total\\{[^}]*model=\"qwen/qwen-image-edit\"[^}]*team=\"demo-b\"[^}]*} (\\S+)$",
+            Pattern.MULTILINE);
     private static final Pattern BUDGET = Pattern.compile(
             "^imageedit_budget_remaining_usd\\{[^}]*period=\"day\"[^}]*team=\"demo-b\"[^}]*} (\\S+)$",
             Pattern.MULTILINE);

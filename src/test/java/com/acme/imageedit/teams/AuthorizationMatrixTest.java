@@ -62,6 +62,16 @@ class AuthorizationMatrixTest extends IntegrationTest {
                 row("get a job", 401, 401, 404, 200, 200, (t, job) -> t.get().uri("/v1/jobs/" + job)),
                 row("get a job's content", 401, 401, 404, 200, 200,
                         (t, job) -> t.get().uri("/v1/jobs/" + job + "/content")),
+                row("list jobs", 401, 401, 200, 200, 200, (t, job) -> t.get().uri("/v1/jobs")),
+                row("cancel an ended job", 401, 401, 404, 409, 409,
+                        (t, job) -> t.post().uri("/v1/jobs/" + job + "/cancel")),
+                row("stream a job's events", 401, 401, 404, 200, 200,
+                        (t, job) -> t.get().uri("/v1/jobs/" + job + "/events")),
+                row("submit a generation", 401, 401, 202, 202, 403,
+                        (t, job) -> t.post().uri("/v1/images/generations?async=true")
+                                .contentType(MediaType.APPLICATION_JSON)
+                                .bodyValue(Map.of("model", "qwen/qwen-image", "prompt", "matrix"))),
+                row("the OpenAPI document", 200, 200, 200, 200, 200, (t, job) -> t.get().uri("/v3/api-docs")),
                 row("own usage", 401, 401, 200, 200, 200, (t, job) -> t.get().uri("/v1/usage")),
                 row("team A's usage", 401, 401, 403, 200, 200, (t, job) -> t.get().uri("/v1/usage?team=demo-a")),
                 row("list teams", 401, 401, 403, 403, 200, (t, job) -> t.get().uri("/v1/admin/teams")),

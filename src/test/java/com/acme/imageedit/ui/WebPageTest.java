@@ -70,7 +70,7 @@ class WebPageTest extends IntegrationTest {
     }
 
     @Test
-    void aPersonEditsAnImageAndWatchesItRun(@TempDir Path dir) throws IOException {
+    void aPersonEditsAnImageAndFindsItInTheList(@TempDir Path dir) throws IOException {
         Path input = dir.resolve("meadow.png");
         Files.write(input, TestImages.png(480, 320));
         signIn();
@@ -89,6 +89,14 @@ class WebPageTest extends IntegrationTest {
         WebElement result = browser.findElement(By.id("compare-after"));
         wait.until(d -> naturalWidth(result) > 0);
         screenshot("playground");
+        String jobId = status.getAttribute("data-job-id");
+
+        browser.get(baseUrl() + "/#/jobs");
+        WebElement row = wait.until(d -> d.findElements(By.cssSelector("li[data-job-id='" + jobId + "']")).stream()
+                .findFirst().orElse(null));
+        WebElement thumbnail = row.findElement(By.cssSelector("img.thumb"));
+        wait.until(d -> naturalWidth(thumbnail) > 0);
+        screenshot("jobs");
 
         assertThat(requestedOrigins()).allMatch(url -> url.startsWith(baseUrl()) || url.startsWith("blob:")
                 || url.startsWith("data:"));

@@ -75,8 +75,9 @@ class WebhookDeliveryTest extends WebhookTestSupport {
             JsonNode data = callback.json().path("data");
             if (job.equals(succeeded)) {
                 assertThat(data.path("status").asString()).isEqualTo("succeeded");
+                // The signed result link, which works without a team key.
                 assertThat(data.path("unsigned_urls").get(0).asString())
-                        .isEqualTo(baseUrl() + "/v1/jobs/" + job + "/content");
+                        .startsWith(baseUrl() + "/files/results/" + job + "?expires=").contains("&signature=");
             } else {
                 assertThat(data.path("status").asString()).isEqualTo("failed");
                 assertThat(data.path("error").path("code").asString()).isEqualTo("upstream_failed");

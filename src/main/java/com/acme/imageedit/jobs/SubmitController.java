@@ -1,0 +1,152 @@
+package com.acme.imageedit.jobs;
+
+import java.time.Duration;
+import java.util.Base64;
+import java.util.List;
+
+import com.acme.imageedit.system.ApiException;
+import com.acme.imageedit.teams.TeamPrincipal;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.security.core.annotation.AuthenticationPrincipal;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestHeader;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.server.ServerWebExchange;
+import reactor.core.publisher.Mono;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Submits, TheRouter- and OpenAI-compatible. With {@code async=true}: 202 and the job at once (TheRouter), or, with
+ * {@code Prefer: wait=N}, the job once it ended if that is within N seconds. Without: waits up to {@code jobs.max-wait}
+ * and answers OpenAI's {@code {"created":…,"data":[{"b64_json":…}]}}, or 202 with the job when the wait runs out.
+ * Bodies are multipart (like both) or JSON with the image as base64 or a data URL.
+ */
+@RestController
+class SubmitController {
+
+    static final String IDEMPOTENCY_KEY = "Idempotency-Key";
+
+    private final EditFormReader multipart;
+    private final JsonEditFormReader jsonForms;
+    private final EditRequestValidator validator;
+    private final JobService service;
+    private final JobViews views;
+    private final JobsProperties properties;
+    private final JsonMapper json;
+
+    SubmitController(EditFormReader multipart, JsonEditFormReader jsonForms, EditRequestValidator validator,
+                     JobService service, JobViews views, JobsProperties properties, JsonMapper json) {
+        this.multipart = multipart;
+        this.jsonForms = jsonForms;
+        this.validator = validator;
+        this.service = service;
+        this.views = views;
+        this.properties = properties;
+        this.json = json;
+    }
+
+    @PostMapping("/v1/images/edits")
+    Mono<ResponseEntity<Object>> edit(@AuthenticationPrincipal TeamPrincipal caller,
+                                      @RequestParam(name = "async", required = false) String async,
+                                      @RequestHeader(name = "Prefer", required = false) String prefer,
+                                      @RequestHeader(name = IDEMPOTENCY_KEY, required = false) String idempotencyKey,
+                                      ServerWebExchange exchange) {
+        return submit(caller, JobsProperties.Kind.EDIT, async, prefer, idempotencyKey, exchange);
+    }
+
+    @PostMapping("/v1/images/generations")
+    Mono<ResponseEntity<Object>> generate(@AuthenticationPrincipal TeamPrincipal caller,
+                                          @RequestParam(name = "async", required = false) String async,
+                                          @RequestHeader(name = "Prefer", required = false) String prefer,
+                                          @RequestHeader(name = IDEMPOTENCY_KEY, required = false)
+                                          String idempotencyKey,
+                                          ServerWebExchange exchange) {
+        return submit(caller, JobsProperties.Kind.GENERATE, async, prefer, idempotencyKey, exchange);
+    }
+
+    private Mono<ResponseEntity<Object>> submit(TeamPrincipal caller, JobsProperties.Kind operation, String asyncParam,
+                                                String prefer, String idempotencyKey, ServerWebExchange exchange) {
+        boolean async = "true".equalsIgnoreCase(asyncParam);
+        Long requestedWait = WaitPreference.requested(prefer);
+        Duration wait = WaitPreference.bound(async, requestedWait, properties.maxWait());
+        return read(exchange)
+                .map(form -> validator.validate(form, operation))
+                .flatMap(request -> service.accept(caller, request, idempotencyKey,
+                                job -> json.writeValueAsBytes(views.render(job, exchange.getRequest())))
+                        .flatMap(accepted -> service.awaitEnd(accepted.job(), caller, wait)
+                                .flatMap(job -> respond(accepted, job, request, async, wait, requestedWait,
+                                        exchange))));
+    }
+
+    private Mono<EditForm> read(ServerWebExchange exchange) {
+        MediaType contentType = exchange.getRequest().getHeaders().getContentType();
+        if (contentType != null && (MediaType.APPLICATION_JSON.isCompatibleWith(contentType)
+                || contentType.getSubtype().endsWith("+json"))) {
+            return jsonForms.read(exchange);
+        }
+        return multipart.read(exchange);
+    }
+
+    private Mono<ResponseEntity<Object>> respond(Accepted accepted, Job job, EditRequest request, boolean async,
+                                                 Duration wait, Long requestedWait, ServerWebExchange exchange) {
+        if (wait.isZero()) {
+            // TheRouter's async answer: the one stored at acceptance, byte for byte (what an idempotent replay gets).
+            ResponseEntity.BodyBuilder stored = ResponseEntity.status(HttpStatus.ACCEPTED)
+                    .header(HttpHeaders.LOCATION, views.render(accepted.job(), exchange.getRequest()).pollingUrl())
+                    .contentType(MediaType.APPLICATION_JSON);
+            if (requestedWait != null) {
+                stored.header("Preference-Applied", "wait=0");
+            }
+            if (accepted.replayed()) {
+                stored.header("Idempotent-Replayed", "true");
+            }
+            return Mono.just(stored.body(accepted.body()));
+        }
+        JobView view = views.render(job, exchange.getRequest());
+        ResponseEntity.BodyBuilder response;
+        if (!job.status().isTerminal()) {
+            response = ResponseEntity.status(HttpStatus.ACCEPTED);
+        } else if (async) {
+            response = ResponseEntity.ok();
+        } else {
+            return openAiAnswer(job, request, view, exchange);
+        }
+        response.header(HttpHeaders.LOCATION, view.pollingUrl());
+        if (requestedWait != null) {
+            response.header("Preference-Applied", "wait=" + wait.toSeconds());
+        }
+        if (accepted.replayed()) {
+            response.header("Idempotent-Replayed", "true");
+        }
+        return Mono.just(response.body(view));
+    }
+
+    /** The job ended within the wait: OpenAI's answer when it succeeded, a problem naming its error otherwise. */
+    private Mono<ResponseEntity<Object>> openAiAnswer(Job job, EditRequest request, JobView view,
+                                                      ServerWebExchange exchange) {
+        if (job.status() != JobStatus.SUCCEEDED) {
+            HttpStatus status = job.status() == JobStatus.EXPIRED ? HttpStatus.GATEWAY_TIMEOUT
+                    : job.status() == JobStatus.CANCELLED ? HttpStatus.CONFLICT : HttpStatus.BAD_GATEWAY;
+            return Mono.error(new ApiException(status, job.errorCode() == null ? "job_" + job.status().publicName()
+                    : job.errorCode(), null, "job " + job.id() + " ended " + job.status().publicName()
+                    + (job.errorMessage() == null ? "" : ": " + job.errorMessage()))
+                    .with("job_id", job.id())
+                    .withHeader(HttpHeaders.LOCATION, view.pollingUrl()));
+        }
+        long created = job.createdAt().getEpochSecond();
+        if ("url".equals(request.responseFormat())) {
+            return Mono.just(ResponseEntity.ok().body(new ImagesResponse(created,
+                    List.of(new ImagesResponse.Image(null, views.resultLink(job, exchange.getRequest()))))));
+        }
+        return service.result(job.id())
+                .switchIfEmpty(Mono.error(() -> ApiException.conflict("result_not_available",
+                        "job " + job.id() + " has no stored result")))
+                .map(image -> ResponseEntity.ok().header(HttpHeaders.LOCATION, view.pollingUrl())
+                        .body(new ImagesResponse(created, List.of(new ImagesResponse.Image(
+                                Base64.getEncoder().encodeToString(image.bytes()), null)))));
+    }
+}
