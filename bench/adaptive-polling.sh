@@ -4,4 +4,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./mvnw -q -o test-compile
-java -cp target/test-classes:target/classes com.acme.imageedit.dispatch.PollScheduleBench
+java -cp target/test-classes:target/classes bench/RunTestScopeMain.java com.acme.imageedit.dispatch.PollScheduleBench
