@@ -5,11 +5,16 @@ import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
+import io.micrometer.tracing.Span;
+import io.micrometer.tracing.Tracer;
+import io.micrometer.tracing.propagation.Propagator;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelOption;
 import org.springframework.beans.factory.DisposableBean;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.stereotype.Component;
 import reactor.core.publisher.Mono;
 import reactor.netty.http.client.HttpClient;
@@ -31,9 +36,13 @@ class WebhookHttp implements DisposableBean {
             .build();
     private final HttpClient client;
     private final Duration timeout;
+    private final Tracer tracer;
+    private final Propagator propagator;
 
-    WebhookHttp(WebhooksProperties properties) {
+    WebhookHttp(WebhooksProperties properties, ObjectProvider<Tracer> tracer, ObjectProvider<Propagator> propagator) {
         this.timeout = properties.timeout();
+        this.tracer = tracer.getIfAvailable();
+        this.propagator = propagator.getIfAvailable();
         this.client = HttpClient.create(connections)
                 .followRedirect(false)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) properties.connectTimeout().toMillis())
@@ -61,9 +70,17 @@ class WebhookHttp implements DisposableBean {
             configured = configured.secure();
         }
         byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        // Each attempt is a span of its own, and its W3C trace context goes to the receiver (traceparent), so that a
+        // team can follow a delivery into its own traces.
+        Span span = tracer == null ? null : tracer.nextSpan().name("webhook delivery").start();
+        Map<String, String> traceHeaders = new LinkedHashMap<>();
+        if (span != null && propagator != null) {
+            propagator.inject(span.context(), traceHeaders, Map::put);
+        }
         return configured
                 .headers(h -> {
                     headers.forEach(h::set);
+                    traceHeaders.forEach(h::set);
                     h.set("Host", hostHeader);
                     h.set("Content-Type", "application/json");
                     h.set("Content-Length", String.valueOf(bytes.length));
@@ -75,7 +92,17 @@ class WebhookHttp implements DisposableBean {
                 .response((response, content) -> content.then(Mono.just(new Answer(response.status().code(),
                         response.responseHeaders().get("Retry-After")))))
                 .next()
-                .timeout(timeout);
+                .timeout(timeout)
+                .doOnError(e -> {
+                    if (span != null) {
+                        span.error(e);
+                    }
+                })
+                .doFinally(signal -> {
+                    if (span != null) {
+                        span.end();
+                    }
+                });
     }
 
     @Override

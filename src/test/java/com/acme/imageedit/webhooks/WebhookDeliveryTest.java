@@ -59,6 +59,8 @@ class WebhookDeliveryTest extends WebhookTestSupport {
             assertThat(ReceiverVerifier.verify(subscriptionSecret, callback)).as("signed with the team secret only")
                     .isFalse();
             assertThat(callback.header("webhook-id")).startsWith("msg_").isNotEqualTo(team.header("webhook-id"));
+            // W3C trace context reaches receivers, so a delivery can be followed into the team's own traces.
+            assertThat(callback.header("traceparent")).matches("00-[0-9a-f]{32}-[0-9a-f]{16}-0[0-9a-f]");
             assertThat(callback.header("content-type")).startsWith("application/json");
             assertThat(deliveriesOf(job)).extracting(d -> d.get("id"))
                     .containsExactlyInAnyOrder(callback.header("webhook-id"), team.header("webhook-id"));

@@ -6,7 +6,10 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
+import io.micrometer.tracing.Tracer;
+import io.micrometer.tracing.propagation.Propagator;
 import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.support.DefaultListableBeanFactory;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -17,7 +20,9 @@ class WebhookHttpTest {
     void connectsToThePinnedAddressAndSendsTheUrlsHostAndNoRedirectIsFollowed() throws Exception {
         try (TestReceiver receiver = TestReceiver.start()) {
             receiver.thenAnswer(TestReceiver.Reply.status(302, "Location", receiver.url("/elsewhere")));
-            WebhookHttp http = new WebhookHttp(WebhookUrlGuardTest.properties(false, List.of()));
+            WebhookHttp http = new WebhookHttp(WebhookUrlGuardTest.properties(false, List.of()),
+                    new DefaultListableBeanFactory().getBeanProvider(Tracer.class),
+                    new DefaultListableBeanFactory().getBeanProvider(Propagator.class));
             try {
                 // A name that resolves nowhere: the request can only arrive if the client never looks it up.
                 String host = "hooks.receiver.invalid";
