@@ -31,12 +31,18 @@ function item(job) {
   const li = document.createElement('li');
   li.className = 'card';
   li.dataset.jobId = job.id;
-  const thumb = document.createElement('img');
-  thumb.className = 'thumb';
-  thumb.alt = job.status === 'succeeded' ? `Result of ${job.id}` : `No result (${job.status})`;
+  let thumb;
   if (job.status === 'succeeded') {
+    thumb = document.createElement('img');
+    thumb.className = 'thumb';
+    thumb.alt = `Result of ${job.id}`;
     imageUrl(`/v1/jobs/${encodeURIComponent(job.id)}/content`).then((url) => { thumb.src = url; })
       .catch(() => { thumb.alt = 'Result not available'; });
+  } else {
+    // No image to show: a labelled placeholder rather than a broken picture.
+    thumb = document.createElement('div');
+    thumb.className = 'thumb placeholder';
+    thumb.textContent = job.status.replace('_', ' ');
   }
   const text = document.createElement('div');
   const link = document.createElement('a');
