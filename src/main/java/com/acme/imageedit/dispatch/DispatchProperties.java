@@ -26,6 +26,9 @@ import org.springframework.validation.annotation.Validated;
  * @param maxSubmitBackoff largest wait between submit attempts
  * @param ambiguousSubmit  what to do when a submit may have reached TheRouter but its answer was lost
  * @param reaperInterval   how often expired leases and deadlines are looked for
+ * @param reconnectGrace   how long the database must have been reachable again before the reaper judges submits whose
+ *                         lease ran out meanwhile as ambiguous: a live worker that holds TheRouter's answer records it
+ *                         first (an outage longer than the lease expires every lease, the live workers' too)
  * @param maxErrorBackoff  largest pause of a loop after consecutive errors (such as the database being down)
  * @param shutdownTimeout  how long shutdown waits for in-flight work before returning its leases
  */
@@ -45,6 +48,7 @@ record DispatchProperties(
         @DefaultValue("2m") @NotNull Duration maxSubmitBackoff,
         @DefaultValue("FAIL") @NotNull AmbiguousSubmitPolicy ambiguousSubmit,
         @DefaultValue("5s") @NotNull Duration reaperInterval,
+        @DefaultValue("10s") @NotNull Duration reconnectGrace,
         @DefaultValue("30s") @NotNull Duration maxErrorBackoff,
         @DefaultValue("20s") @NotNull Duration shutdownTimeout) {
 

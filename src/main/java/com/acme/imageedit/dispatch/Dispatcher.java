@@ -28,6 +28,7 @@ class Dispatcher {
 
     private static final Logger log = LoggerFactory.getLogger(Dispatcher.class);
     private static final InputImage NO_IMAGE = new InputImage(null, null);
+    private static final Duration RECORD_ACCEPTED_LIMIT = Duration.ofHours(1);
 
     private final JobClaims claims;
     private final JobTransitions transitions;
@@ -97,16 +98,18 @@ class Dispatcher {
     }
 
     /**
-     * TheRouter has the job now and will bill it: recording its id must not be lost to a passing database error, so it
-     * is retried for as long as the lease lasts.
+     * TheRouter has the job now and will bill it: recording its id must not be lost to a database outage, so it is
+     * retried (every second at most) until it is written or the job changed meanwhile, also past the lease: the
+     * reaper leaves such jobs alone until the database has been back for {@code reconnect-grace}. Bounded all the
+     * same, by an hour, so that a database gone for good does not keep the call forever.
      */
     private Mono<Long> recordAccepted(ClaimedJob job, long version, String upstreamId, String upstreamStatus) {
         log.debug("Job {} submitted as {}", job.id(), upstreamId);
         return transitions.submitted(job.id(), version, upstreamId, upstreamStatus,
                         Duration.ofMillis(schedule.plan().firstOffset()))
-                .retryWhen(Retry.backoff(Long.MAX_VALUE, Duration.ofMillis(100)).maxBackoff(Duration.ofSeconds(5))
+                .retryWhen(Retry.backoff(Long.MAX_VALUE, Duration.ofMillis(100)).maxBackoff(Duration.ofSeconds(1))
                         .filter(e -> !(e instanceof IllegalArgumentException)))
-                .timeout(properties.lease())
+                .timeout(RECORD_ACCEPTED_LIMIT)
                 .switchIfEmpty(Mono.fromRunnable(() -> log.warn(
                         "Job {} was accepted upstream as {} but changed meanwhile (expired or taken over); "
                                 + "not recording it", job.id(), upstreamId)));

@@ -1,5 +1,7 @@
 package com.acme.imageedit.dispatch;
 
+import java.time.Duration;
+
 import com.acme.imageedit.jobs.JobTransitions;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -21,6 +23,8 @@ class Reaper {
     private final JobTransitions transitions;
     private final DispatchProperties properties;
     private final Counter ambiguousSettled;
+    /** When this replica's reaper found the database reachable after startup or its last failed round. */
+    private volatile Long reachableSince;
 
     Reaper(JobTransitions transitions, DispatchProperties properties, MeterRegistry meters) {
         this.transitions = transitions;
@@ -28,9 +32,17 @@ class Reaper {
         this.ambiguousSettled = AmbiguousSubmits.counter(meters, properties.ambiguousSubmit(), "worker_lost");
     }
 
-    /** One round; answers how many jobs it changed (a full round means: go again). */
+    /**
+     * One round; answers how many jobs it changed (a full round means: go again). Submits sent but not recorded are
+     * judged only once the database has been reachable for {@code reconnect-grace}: after an outage every lease has
+     * run out, also those of live workers that hold TheRouter's answer and are about to record it; judging those
+     * ambiguous would fail (or resubmit) jobs that TheRouter accepted and we know.
+     */
     Mono<Integer> reapOnce() {
-        Mono<Long> ambiguous = properties.ambiguousSubmit() == DispatchProperties.AmbiguousSubmitPolicy.FAIL
+        boolean settle = reachableSince != null
+                && Duration.ofNanos(System.nanoTime() - reachableSince).compareTo(properties.reconnectGrace()) >= 0;
+        Mono<Long> ambiguous = !settle ? Mono.just(0L)
+                : properties.ambiguousSubmit() == DispatchProperties.AmbiguousSubmitPolicy.FAIL
                 ? transitions.failAmbiguousSubmits(LIMIT).count()
                 : transitions.requeueAmbiguousSubmits(LIMIT);
         return Mono.zip(transitions.requeueUnsentSubmits(LIMIT), ambiguous, transitions.expireOverdue(LIMIT).count())
@@ -43,6 +55,12 @@ class Reaper {
                                 properties.ambiguousSubmit(), counts.getT3());
                     }
                     return (int) Math.min(Integer.MAX_VALUE, total);
-                });
+                })
+                .doOnSuccess(n -> {
+                    if (reachableSince == null) {
+                        reachableSince = System.nanoTime();
+                    }
+                })
+                .doOnError(e -> reachableSince = null);
     }
 }

@@ -67,7 +67,7 @@ class DatabaseOutageTest extends IntegrationTest {
         var database = new TestDatabaseConfiguration.EmbeddedDatabase("localhost", pgPort, "outage", "postgres",
                 "postgres");
         ConfigurableApplicationContext replica = replicas.start(database, database, simulator.baseUrl(), "outage",
-                "--dispatch.max-error-backoff=1s");
+                "--dispatch.max-error-backoff=1s", "--dispatch.reconnect-grace=5s");
         simulator.reset();
         WebClient client = Replicas.client(replica);
         byte[] image = TestImages.png(256, 256);

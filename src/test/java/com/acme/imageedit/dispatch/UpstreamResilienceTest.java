@@ -195,6 +195,33 @@ class UpstreamResilienceTest extends IntegrationTest {
         assertThat(count("select submit_attempts from jobs where id = '" + id + "'")).isEqualTo(1);
     }
 
+    @Test
+    void ambiguousSubmitIsSentAgainUnderTheRetryPolicyAndMayBePaidTwice() {
+        TestDatabaseConfiguration.EmbeddedDatabase database = Replicas.freshDatabase();
+        assumeThat(database).as("needs the embedded PostgreSQL to create a database per test").isNotNull();
+        ConfigurableApplicationContext replica = replicas.start(database, database, simulator.baseUrl(), "retry",
+                "--dispatch.ambiguous-submit=retry");
+        MeterRegistry replicaMeters = replica.getBean(MeterRegistry.class);
+        // Every answer is broken off after its first bytes for a while: the submit reaches TheRouter (which creates
+        // and bills the job) but its answer is lost. The resets end by themselves, so a later attempt gets through.
+        simulator.setOutage(SimulatorOutage.resets(Duration.ofMillis(1500)));
+
+        String id = submit(List.of(replica), "ambiguous-retry", 1).get(0);
+        DatabaseClient replicaDb = replica.getBean(DatabaseClient.class);
+        await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100)).until(() ->
+                count(replicaDb, "select count(*) from jobs where id = '" + id + "' and status = 'SUCCEEDED'") == 1);
+
+        long attempts = count(replicaDb, "select submit_attempts::bigint from jobs where id = '" + id + "'");
+        var counter = replicaMeters.find("imageedit.upstream.submits.ambiguous").tags("policy", "retry", "cause",
+                "answer_lost").counter();
+        assertThat(counter).isNotNull();
+        assertThat(counter.count()).as("ambiguous submits counted under the retry policy").isEqualTo(attempts - 1);
+        assertThat(attempts).as("submit attempts: the lost answers, then the one that came back").isGreaterThan(1);
+        // the price of the policy, stated rather than hidden: every attempt created a job upstream
+        assertThat(simulator.stats().submitsAccepted()).isEqualTo(attempts);
+        assertThat(simulator.stats().duplicateSubmits()).isEqualTo(attempts - 1);
+    }
+
     private double ambiguousCount() {
         var counter = meters.find("imageedit.upstream.submits.ambiguous").tags("policy", "fail", "cause", "answer_lost")
                 .counter();
