@@ -1,0 +1,188 @@
+package com.acme.imageedit.simulator;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import com.acme.imageedit.Replicas;
+import com.acme.imageedit.TestDatabaseConfiguration;
+import com.acme.imageedit.support.EditForms;
+import com.acme.imageedit.support.TestImages;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.core.ParameterizedTypeReference;
+import org.springframework.r2dbc.core.DatabaseClient;
+import org.springframework.web.reactive.function.BodyInserters;
+import org.springframework.web.reactive.function.client.WebClient;
+import reactor.core.publisher.Flux;
+
+/**
+ * Acceptance 6 end to end (bench/adaptive-polling-e2e.sh): the real service (workers, poller, adaptive planner
+ * learning from the completions it observes) against the real simulator, time-scaled, once with
+ * {@code dispatch.polling.mode=fixed} (TheRouter's loop: first poll after 5 s, then every 5 s) and once with
+ * {@code adaptive}, on uniform and log-normal run times, one configuration for both distributions. Every time setting
+ * of both schedules is scaled by the simulator's time scale. Polls per job come from the simulator's counter; lag per
+ * job = proxy {@code finished_at} − simulator {@code completedAt}, rescaled to unscaled seconds.
+ *
+ * <p>Args: timeScale (0.04), submits per second (15), adaptive warm-up jobs (330), measured jobs (300). Not a test: test
+ * scope may hold one {@code main} only, so it runs through bench/RunTestScopeMain.java.
+ */
+public final class AdaptivePollingE2eBench {
+
+    private static final ParameterizedTypeReference<Map<String, Object>> JSON = new ParameterizedTypeReference<>() {
+    };
+
+    private AdaptivePollingE2eBench() {
+    }
+
+    record Row(String distribution, String schedule, int jobs, double pollsPerJob, double medianPolls,
+               double medianLag, double p90Lag, double seconds) {
+    }
+
+    public static void run(String[] args) {
+        double scale = args.length > 0 ? Double.parseDouble(args[0]) : 0.04;
+        double rate = args.length > 1 ? Double.parseDouble(args[1]) : 15;
+        int warm = args.length > 2 ? Integer.parseInt(args[2]) : 330;
+        int measured = args.length > 3 ? Integer.parseInt(args[3]) : 300;
+        System.out.printf("E2E time-scale=%s submits/s=%s warm-up=%d measured=%d%n", scale, rate, warm, measured);
+        List<Row> rows = new ArrayList<>();
+        for (String distribution : List.of("uniform", "lognormal")) {
+            SimulatorProperties properties = SimulatorProperties.withTimeScale(scale).withDurations(
+                    new SimulatorProperties.Durations(distribution, Duration.ofSeconds(30), Duration.ofSeconds(180),
+                            Duration.ofSeconds(60), 0.35, Duration.ofSeconds(2)));
+            try (TheRouterSimulator simulator = TheRouterSimulator.start(properties)) {
+                for (String mode : List.of("fixed", "adaptive")) {
+                    try (Replicas replicas = new Replicas()) {
+                        TestDatabaseConfiguration.EmbeddedDatabase database = Replicas.freshDatabase();
+                        if (database == null) {
+                            throw new IllegalStateException("needs the embedded PostgreSQL");
+                        }
+                        ConfigurableApplicationContext service = replicas.start(database, database,
+                                simulator.baseUrl(), "e2e-" + mode + "-" + distribution, settings(mode, scale));
+                        if (mode.equals("adaptive")) {
+                            Row w = batch(service, simulator, distribution, "adaptive warm-up", warm, rate, scale);
+                            System.out.println("E2E warm-up done: " + w);
+                        }
+                        Row r = batch(service, simulator, distribution,
+                                mode.equals("fixed") ? "fixed 5 s loop" : "adaptive", measured, rate, scale);
+                        System.out.println("E2E " + r);
+                        rows.add(r);
+                    }
+                }
+            }
+        }
+        System.out.println();
+        System.out.println("| distribution | schedule | jobs | status calls/job | median polls/job | median lag s | p90 lag s | fewer calls |");
+        System.out.println("|---|---|---|---|---|---|---|---|");
+        for (Row r : rows) {
+            Row loop = rows.stream().filter(x -> x.distribution().equals(r.distribution())
+                    && x.schedule().startsWith("fixed")).findFirst().orElseThrow();
+            System.out.printf("| %s | %s | %d | %.2f | %.0f | %.2f | %.2f | %.1f%% |%n", r.distribution(), r.schedule(),
+                    r.jobs(), r.pollsPerJob(), r.medianPolls(), r.medianLag(), r.p90Lag(),
+                    100 * (1 - r.pollsPerJob() / loop.pollsPerJob()));
+        }
+        System.exit(0);
+    }
+
+    /** One configuration for both distributions; every duration of both schedules multiplied by the time scale. */
+    private static String[] settings(String mode, double scale) {
+        return new String[] {
+                "--dispatch.polling.mode=" + mode,
+                "--dispatch.first-poll-delay=" + ms(5_000, scale),
+                "--dispatch.poll-interval=" + ms(5_000, scale),
+                "--dispatch.polling.min-first-poll=" + ms(5_000, scale),
+                "--dispatch.polling.min-interval=" + ms(1_000, scale),
+                "--dispatch.polling.max-interval=" + ms(60_000, scale),
+                "--dispatch.polling.target-median-lag=" + ms(2_500, scale),
+                "--dispatch.polling.target-p90-lag=" + ms(4_500, scale),
+                "--dispatch.polling.refresh=" + ms(30_000, scale),
+                "--dispatch.polling.min-samples=300",
+                "--dispatch.polling.window=2000",
+                // the poller's idle pause bounds how late a due poll can start: small, and the same for both
+                "--dispatch.idle-delay=10ms",
+                "--dispatch.batch-size=64",
+                "--dispatch.poll-concurrency=64",
+                "--dispatch.submit-concurrency=32",
+                "--dispatch.lease=30s",
+                // never the bottleneck
+                "--dispatch.budget.requests-per-second=100000",
+                "--dispatch.budget.burst=1000",
+                "--logging.level.root=warn",
+                "--logging.level.com.acme.imageedit=warn",
+        };
+    }
+
+    private static String ms(long unscaledMillis, double scale) {
+        return Math.max(1, Math.round(unscaledMillis * scale)) + "ms";
+    }
+
+    private static Row batch(ConfigurableApplicationContext service, TheRouterSimulator simulator, String distribution,
+                             String schedule, int n, double rate, double scale) {
+        WebClient client = Replicas.client(service);
+        DatabaseClient db = service.getBean(DatabaseClient.class);
+        byte[] image = TestImages.png(256, 256);
+        long pollsBefore = simulator.stats().polls();
+        Instant start = Instant.now();
+        String run = schedule.replace(' ', '-') + "-" + System.nanoTime();
+        Set<String> ids = new HashSet<>(Flux.range(0, n)
+                .delayElements(Duration.ofNanos((long) (1e9 / rate)))
+                .flatMap(i -> client.post().uri("/v1/images/edits?async=true")
+                        .body(BodyInserters.fromMultipartData(EditForms.simple(run + " job " + i, image)))
+                        .retrieve().bodyToMono(JSON).map(job -> (String) job.get("id")), 64)
+                .collectList().block(Duration.ofMinutes(10)));
+        long deadline = System.currentTimeMillis() + 120_000;
+        List<Object[]> rows;
+        while (true) {
+            rows = db.sql("select id::text, upstream_id, finished_at, poll_count, status from jobs")
+                    .map((row, meta) -> new Object[] {row.get(0, String.class), row.get(1, String.class),
+                            row.get(2, OffsetDateTime.class), row.get(3, Integer.class), row.get(4, String.class)})
+                    .all().collectList().block(Duration.ofSeconds(30));
+            long done = rows.stream().filter(r -> ids.contains((String) r[0]) && r[2] != null).count();
+            if (done == n) {
+                break;
+            }
+            if (System.currentTimeMillis() > deadline) {
+                throw new IllegalStateException(schedule + ": only " + done + " of " + n + " finished");
+            }
+            sleep(200);
+        }
+        double seconds = Duration.between(start, Instant.now()).toMillis() / 1000.0;
+        long polls = simulator.stats().polls() - pollsBefore;
+        List<Double> lags = new ArrayList<>();
+        List<Double> pollCounts = new ArrayList<>();
+        for (Object[] r : rows) {
+            if (!ids.contains((String) r[0])) {
+                continue;
+            }
+            if (!"SUCCEEDED".equalsIgnoreCase((String) r[4])) {
+                throw new IllegalStateException("job " + r[0] + " ended " + r[4]);
+            }
+            Instant completed = simulator.completedAt((String) r[1]).orElseThrow();
+            Instant finished = ((OffsetDateTime) r[2]).toInstant();
+            lags.add(Duration.between(completed, finished).toNanos() / 1e9 / scale);
+            pollCounts.add(((Integer) r[3]).doubleValue());
+        }
+        return new Row(distribution, schedule, n, (double) polls / n, quantile(pollCounts, 0.5),
+                quantile(lags, 0.5), quantile(lags, 0.9), seconds);
+    }
+
+    /** Nearest-rank quantile. */
+    private static double quantile(List<Double> values, double q) {
+        List<Double> sorted = values.stream().sorted().toList();
+        int rank = (int) Math.ceil(q * sorted.size());
+        return sorted.get(Math.max(0, rank - 1));
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+}
