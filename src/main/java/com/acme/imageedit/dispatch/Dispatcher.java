@@ -6,6 +6,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import com.acme.imageedit.jobs.JobStatus;
 import com.acme.imageedit.jobs.JobTransitions;
+import com.acme.imageedit.system.ReplicaIdentity;
 import com.acme.imageedit.upstream.TheRouterClient;
 import com.acme.imageedit.upstream.UpstreamException;
 import com.acme.imageedit.upstream.UpstreamSubmission;
@@ -34,13 +35,13 @@ class Dispatcher {
     private final JobTransitions transitions;
     private final TheRouterClient upstream;
     private final DispatchProperties properties;
-    private final WorkerIdentity worker;
+    private final ReplicaIdentity worker;
     private final UpstreamGate gate;
     private final PollSchedule schedule;
     private final Counter ambiguous;
 
     Dispatcher(JobClaims claims, JobTransitions transitions, TheRouterClient upstream, DispatchProperties properties,
-               WorkerIdentity worker, UpstreamGate gate, PollSchedule schedule, MeterRegistry meters) {
+               ReplicaIdentity worker, UpstreamGate gate, PollSchedule schedule, MeterRegistry meters) {
         this.claims = claims;
         this.transitions = transitions;
         this.upstream = upstream;

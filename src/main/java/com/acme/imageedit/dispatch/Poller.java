@@ -5,6 +5,7 @@ import java.time.Instant;
 
 import com.acme.imageedit.jobs.JobStatus;
 import com.acme.imageedit.jobs.JobTransitions;
+import com.acme.imageedit.system.ReplicaIdentity;
 import com.acme.imageedit.upstream.TheRouterClient;
 import com.acme.imageedit.upstream.UpstreamException;
 import com.acme.imageedit.upstream.UpstreamJob;
@@ -27,12 +28,12 @@ class Poller {
     private final JobTransitions transitions;
     private final TheRouterClient upstream;
     private final DispatchProperties properties;
-    private final WorkerIdentity worker;
+    private final ReplicaIdentity worker;
     private final UpstreamGate gate;
     private final PollSchedule schedule;
 
     Poller(JobClaims claims, JobTransitions transitions, TheRouterClient upstream, DispatchProperties properties,
-           WorkerIdentity worker, UpstreamGate gate, PollSchedule schedule) {
+           ReplicaIdentity worker, UpstreamGate gate, PollSchedule schedule) {
         this.claims = claims;
         this.transitions = transitions;
         this.upstream = upstream;

@@ -7,6 +7,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 import com.acme.imageedit.jobs.JobAccepted;
+import com.acme.imageedit.system.ReplicaIdentity;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
@@ -25,13 +26,13 @@ class Workers implements SmartLifecycle {
 
     private final DispatchProperties properties;
     private final JobClaims claims;
-    private final WorkerIdentity worker;
+    private final ReplicaIdentity worker;
     private final WorkerLoop dispatcher;
     private final WorkerLoop poller;
     private final WorkerLoop reaper;
     private volatile boolean running;
 
-    Workers(DispatchProperties properties, JobClaims claims, WorkerIdentity worker, Dispatcher dispatcher,
+    Workers(DispatchProperties properties, JobClaims claims, ReplicaIdentity worker, Dispatcher dispatcher,
             Poller poller, Reaper reaper) {
         this.properties = properties;
         this.claims = claims;

@@ -14,6 +14,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import com.acme.imageedit.jobs.JobObjects;
+import com.acme.imageedit.system.ReplicaIdentity;
 import io.netty.handler.timeout.ReadTimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -46,12 +47,14 @@ class WebhookSender {
     private final RetryPolicy retries;
     private final String worker;
     private final AtomicInteger inFlight = new AtomicInteger();
+    /** Guards the wait for the last attempt in flight to end (shutdown). */
+    private final Object idle = new Object();
     private final Set<Disposable> running = ConcurrentHashMap.newKeySet();
     private volatile Runnable onSlotFreed = () -> { };
 
     WebhookSender(DeliveryRepository deliveries, SubscriptionRepository subscriptions, TeamSecrets teamSecrets,
                   JobObjects jobObjects, WebhookUrlGuard guard, WebhookHttp http, WebhookMeters meters,
-                  WebhooksProperties properties, JsonMapper json, SenderIdentity identity) {
+                  WebhooksProperties properties, JsonMapper json, ReplicaIdentity identity) {
         this.deliveries = deliveries;
         this.subscriptions = subscriptions;
         this.teamSecrets = teamSecrets;
@@ -88,6 +91,20 @@ class WebhookSender {
         return inFlight.get();
     }
 
+    /**
+     * Waits until no attempt is in flight, at most until {@code deadlineNanos} ({@link System#nanoTime()}); answers
+     * whether it got there. For shutdown, which runs on a plain thread that has to wait anyway.
+     */
+    boolean awaitIdle(long deadlineNanos) throws InterruptedException {
+        synchronized (idle) {
+            long left;
+            while (inFlight.get() > 0 && (left = deadlineNanos - System.nanoTime()) > 0) {
+                idle.wait(Math.max(1, left / 1_000_000));
+            }
+            return inFlight.get() == 0;
+        }
+    }
+
     /** Abandons what is in flight (shutdown past its timeout): leases run out and others send those again. */
     void abandonInFlight() {
         for (Disposable attempt : running) {
@@ -102,7 +119,11 @@ class WebhookSender {
         handle[0] = deliver(delivery)
                 .doFinally(signal -> {
                     done.set(true);
-                    inFlight.decrementAndGet();
+                    if (inFlight.decrementAndGet() == 0) {
+                        synchronized (idle) {
+                            idle.notifyAll();
+                        }
+                    }
                     if (handle[0] != null) {
                         running.remove(handle[0]);
                     }

@@ -58,14 +58,10 @@ class WebhookWorkers implements SmartLifecycle {
         long deadline = System.nanoTime() + properties.shutdownTimeout().toNanos();
         loop.requestStop();
         loop.awaitStopped(properties.shutdownTimeout());
-        // Shutdown runs on a plain thread that must wait for this; polling here blocks nothing reactive.
-        while (sender.inFlight() > 0 && System.nanoTime() < deadline) {
-            try {
-                Thread.sleep(20);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            }
+        try {
+            sender.awaitIdle(deadline);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
         if (sender.inFlight() > 0) {
             log.warn("Webhook sender stopped with {} deliveries in flight; they are sent again when their lease ends",

@@ -1,4 +1,4 @@
-package com.acme.imageedit.webhooks;
+package com.acme.imageedit.system;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -8,20 +8,21 @@ import org.springframework.core.env.Environment;
 import org.springframework.stereotype.Component;
 
 /**
- * This replica's name in the outbox's {@code leased_by} and the delivery log: {@code dispatch.worker-id} when set, so
- * that an operator sees one name per replica, otherwise host name, process id and a random suffix.
+ * This replica's one name in {@code leased_by} columns and delivery logs, whichever worker (job dispatch, webhook
+ * sending) holds the lease: {@code dispatch.worker-id} when set, otherwise host name, process id and a random suffix,
+ * so that an operator sees one name per process.
  */
 @Component
-class SenderIdentity {
+public class ReplicaIdentity {
 
     private final String id;
 
-    SenderIdentity(Environment environment) {
+    ReplicaIdentity(Environment environment) {
         String configured = environment.getProperty("dispatch.worker-id");
         this.id = configured != null && !configured.isBlank() ? configured : defaultId();
     }
 
-    String id() {
+    public String id() {
         return id;
     }
 
