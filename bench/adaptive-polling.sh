@@ -3,5 +3,6 @@
 # (median 60 s, sigma 0.35) run times. Pure computation with the production planner; no network; ~5 s.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-./mvnw -q -o test-compile
-java -cp target/test-classes:target/classes bench/RunTestScopeMain.java com.acme.imageedit.dispatch.PollScheduleBench
+. bench/lib.sh
+bench_build
+bench_driver com.acme.imageedit.dispatch.PollScheduleBench 2>&1 | grep -v SLF4J

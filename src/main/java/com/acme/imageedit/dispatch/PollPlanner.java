@@ -1,7 +1,6 @@
 package com.acme.imageedit.dispatch;
 
 import java.util.Arrays;
-import java.util.TreeSet;
 
 /**
  * Plans polls from observed run times. Calls per job are roughly the integral of S(t)/h(t) (S: share of jobs still
@@ -24,6 +23,8 @@ final class PollPlanner {
     }
 
     private static final int CANDIDATES = 48;
+    /** Grid steps per median-target gap: gaps are multiples of the grid, so a coarse one wastes polls. */
+    private static final int GRID = 16;
 
     private PollPlanner() {
     }
@@ -34,41 +35,131 @@ final class PollPlanner {
         double small = clamp(settings.safety() * settings.targetMedianLag(), settings);
         double mid = clamp(settings.safety() * settings.targetP90Lag(), settings);
         double big = settings.maxInterval();
-        double grid = Math.max(1, small / 4);
+        double grid = Math.max(1, small / GRID);
         double horizon = sorted[sorted.length - 1] + mid;
         int points = (int) Math.ceil(horizon / grid) + 1;
         double[] inverseHazard = inverseHazard(sorted, grid, points);
 
-        TreeSet<Double> thresholds = new TreeSet<>();
-        double[] finite = Arrays.stream(inverseHazard).filter(Double::isFinite).sorted().toArray();
-        for (int i = 0; i < CANDIDATES && finite.length > 0; i++) {
-            thresholds.add(finite[(int) ((long) i * (finite.length - 1) / (CANDIDATES - 1))]);
+        // Thresholds on S/f: a (above it, the longest gaps) and b <= a (above it, p90-sized gaps). For a given b, fewer
+        // polls and longer lags both grow as a falls, so the smallest a that still meets the targets is found by
+        // bisection over every distinct value of S/f on the grid; b is searched over quantiles of S/f, then finely
+        // between the neighbours of the best one.
+        double[] levels = levels(inverseHazard);
+        double[] coarse = new double[CANDIDATES];
+        for (int i = 0; i < CANDIDATES; i++) {
+            coarse[i] = levels[(int) ((long) i * (levels.length - 1) / (CANDIDATES - 1))];
         }
-        thresholds.add(Double.POSITIVE_INFINITY);
-        thresholds.add(0.0);
-
-        Result best = null;
-        for (double a : thresholds) {
-            for (double b : thresholds.headSet(a, true)) {
-                PollPlan plan = build(inverseHazard, grid, horizon, a, b, small, mid, big, settings);
-                Result result = replay(plan, sorted, settings.quantileMargin());
-                boolean meets = result.medianLag() <= settings.safety() * settings.targetMedianLag()
-                        && result.p90Lag() <= settings.safety() * settings.targetP90Lag();
-                if (meets && (best == null || result.callsPerJob() < best.callsPerJob())) {
-                    best = result;
+        Search search = new Search(inverseHazard, grid, horizon, small, mid, big, sorted, settings);
+        int bestCoarse = -1;
+        for (int i = 0; i < coarse.length; i++) {
+            if (search.tryB(coarse[i], levels)) {
+                bestCoarse = i;
+            }
+        }
+        if (bestCoarse >= 0) {
+            double from = coarse[Math.max(0, bestCoarse - 1)];
+            double to = coarse[Math.min(coarse.length - 1, bestCoarse + 1)];
+            for (double b : levels) {
+                if (b > from && b < to) {
+                    search.tryB(b, levels);
                 }
             }
         }
+        Result best = search.best;
         if (best == null) {
             // nothing met the targets (a minimum first poll beyond most completions, say): poll at the short gap
             best = replay(build(inverseHazard, grid, horizon, 0, 0, small, small, small, settings), sorted,
-                    settings.quantileMargin());
+                    margin(settings, 0.5, sorted.length), margin(settings, 0.9, sorted.length));
         }
         return best;
     }
 
+    /** Every distinct finite S/f value on the grid, sorted, with 0 below them and infinity above. */
+    private static double[] levels(double[] inverseHazard) {
+        double[] finite = Arrays.stream(inverseHazard).filter(Double::isFinite).sorted().distinct().toArray();
+        double[] levels = new double[finite.length + 2];
+        System.arraycopy(finite, 0, levels, 1, finite.length);
+        levels[finite.length + 1] = Double.POSITIVE_INFINITY;
+        return levels;
+    }
+
+    /** The best plan met so far, over the (a, b) threshold pairs tried. */
+    private static final class Search {
+        private final double[] inverseHazard;
+        private final double grid;
+        private final double horizon;
+        private final double small;
+        private final double mid;
+        private final double big;
+        private final double[] sorted;
+        private final Settings settings;
+        private final double medianMargin;
+        private final double p90Margin;
+        private Result best;
+
+        Search(double[] inverseHazard, double grid, double horizon, double small, double mid, double big,
+               double[] sorted, Settings settings) {
+            this.inverseHazard = inverseHazard;
+            this.grid = grid;
+            this.horizon = horizon;
+            this.small = small;
+            this.mid = mid;
+            this.big = big;
+            this.sorted = sorted;
+            this.settings = settings;
+            this.medianMargin = margin(settings, 0.5, sorted.length);
+            this.p90Margin = margin(settings, 0.9, sorted.length);
+        }
+
+        /** Finds the smallest a >= b that meets the targets with b; answers whether this improved the best. */
+        boolean tryB(double b, double[] levels) {
+            int lo = lowerBound(levels, b);
+            int hi = levels.length - 1;
+            Result found = evaluate(levels[hi], b);
+            if (found == null) {
+                return false;
+            }
+            while (lo < hi) {
+                int probe = (lo + hi) >>> 1;
+                Result result = evaluate(levels[probe], b);
+                if (result != null) {
+                    hi = probe;
+                    found = result;
+                } else {
+                    lo = probe + 1;
+                }
+            }
+            if (best == null || found.callsPerJob() < best.callsPerJob()) {
+                best = found;
+                return true;
+            }
+            return false;
+        }
+
+        private Result evaluate(double a, double b) {
+            Result result = replay(build(inverseHazard, grid, horizon, a, b, small, mid, big, settings), sorted,
+                    medianMargin, p90Margin);
+            boolean meets = result.medianLag() <= settings.safety() * settings.targetMedianLag()
+                    && result.p90Lag() <= settings.safety() * settings.targetP90Lag();
+            return meets ? result : null;
+        }
+    }
+
     /** Replays a plan over run times: calls per job and the lag quantiles (raised by the margin). */
     static Result replay(PollPlan plan, double[] sortedSamples, double quantileMargin) {
+        return replay(plan, sortedSamples, quantileMargin, quantileMargin);
+    }
+
+    /**
+     * How far above a quantile the plan is judged on its own samples: the configured margin, or two standard errors
+     * of that quantile's estimate from n samples where that is more (a few hundred samples make a plan that merely
+     * fits them miss the targets on the jobs to come).
+     */
+    static double margin(Settings settings, double q, int n) {
+        return Math.max(settings.quantileMargin(), 3 * Math.sqrt(q * (1 - q) / Math.max(1, n)));
+    }
+
+    static Result replay(PollPlan plan, double[] sortedSamples, double medianMargin, double p90Margin) {
         double[] lags = new double[sortedSamples.length];
         long calls = 0;
         for (int i = 0; i < sortedSamples.length; i++) {
@@ -77,8 +168,8 @@ final class PollPlanner {
             lags[i] = plan.detectionOffset(done) - sortedSamples[i];
         }
         Arrays.sort(lags);
-        return new Result(plan, (double) calls / sortedSamples.length, quantile(lags, 0.5 + quantileMargin),
-                quantile(lags, 0.9 + quantileMargin));
+        return new Result(plan, (double) calls / sortedSamples.length, quantile(lags, 0.5 + medianMargin),
+                quantile(lags, 0.9 + p90Margin));
     }
 
     static double quantile(double[] sorted, double q) {

@@ -20,6 +20,7 @@ import reactor.core.scheduler.Schedulers;
 class PollSchedule {
 
     private static final Logger log = LoggerFactory.getLogger(PollSchedule.class);
+    private static final int EMS_ITERATIONS = 15;
 
     private final DatabaseClient db;
     private final PollingProperties polling;
@@ -73,7 +74,7 @@ class PollSchedule {
     Mono<PollPlan> refresh() {
         return db.sql("select job_id, low_ms, high_ms from upstream_run_samples order by observed_at desc limit :n")
                 .bind("n", polling.window())
-                .map((row, meta) -> imputed(row.get("job_id", String.class), row.get("low_ms", Long.class),
+                .map((row, meta) -> new Observed(row.get("job_id", String.class), row.get("low_ms", Long.class),
                         row.get("high_ms", Long.class)))
                 .all()
                 .collectList()
@@ -88,12 +89,30 @@ class PollSchedule {
                 });
     }
 
-    private PollPlan planFrom(List<Double> samples) {
-        if (polling.mode() != PollingProperties.Mode.ADAPTIVE || samples.size() < polling.minSamples()) {
+    private PollPlan planFrom(List<Observed> observed) {
+        if (polling.mode() != PollingProperties.Mode.ADAPTIVE || observed.size() < polling.minSamples()) {
             return fixed;
         }
-        double[] values = samples.stream().mapToDouble(Double::doubleValue).toArray();
-        return PollPlanner.plan(values, settings).plan();
+        return PollPlanner.plan(runTimes(observed, settings), settings).plan();
+    }
+
+    /**
+     * Run times from what the polls saw: the density is resolved to a tenth of the median-lag target and smoothed at
+     * 1.2 times it (finer detail cannot change a plan whose shortest useful gap is that target).
+     */
+    static double[] runTimes(List<Observed> observed, PollPlanner.Settings settings) {
+        int n = observed.size();
+        long[] low = new long[n];
+        long[] high = new long[n];
+        double[] u = new double[n];
+        for (int i = 0; i < n; i++) {
+            Observed o = observed.get(i);
+            low[i] = o.low();
+            high[i] = o.high();
+            u[i] = quantileOf(o.jobId());
+        }
+        double target = settings.targetMedianLag();
+        return RunTimeEstimate.impute(low, high, u, target / 10, 1.2 * target, EMS_ITERATIONS);
     }
 
     private void refreshInBackground() {
@@ -107,14 +126,14 @@ class PollSchedule {
         });
     }
 
-    /**
-     * A completion is only known to lie between two polls; a point inside, uniform and fixed by the job id (so every
-     * replica imputes the same), keeps the learned distribution unbiased where the density is smooth.
-     */
-    private static double imputed(String jobId, long low, long high) {
+    /** Where inside its interval a completion is placed: a quantile fixed by the job id, the same on every replica. */
+    static double quantileOf(String jobId) {
         int h = jobId.hashCode() * 0x9E3779B1;
         h ^= h >>> 15;
-        double u = (h & 0x7fffffff) / (double) Integer.MAX_VALUE;
-        return low + u * (high - low);
+        return (h & 0x7fffffff) / (double) Integer.MAX_VALUE;
+    }
+
+    /** A finished job's run time as the polls saw it: after {@code low}, by {@code high} (ms after submit). */
+    record Observed(String jobId, long low, long high) {
     }
 }

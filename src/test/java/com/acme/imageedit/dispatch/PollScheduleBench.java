@@ -9,7 +9,8 @@ import java.util.function.DoubleSupplier;
  * service feeds them. Run times are drawn like the simulator draws them (uniform 30-180 s; log-normal median 60 s,
  * sigma 0.35, clamped to [15 s, 360 s]). The adaptive schedule first polls like the loop and learns only what the loop
  * would observe (each completion known to lie between two polls, imputed uniformly inside, as PollSchedule does), from
- * 1,000 jobs; it is then judged with TheRouter's 5-second loop on 20,000 fresh jobs. One configuration for both.
+ * 1,000 jobs; it is then judged with TheRouter's 5-second loop on 20,000 fresh jobs. A second adaptive row goes on
+ * learning from what its own polls see ({@link LearningLoop}), as the service does. One configuration for both.
  */
 public final class PollScheduleBench {
 
@@ -32,7 +33,15 @@ public final class PollScheduleBench {
             PollPlanner.Result adaptive = PollPlanner.replay(
                     PollPlanner.plan(learned, settings(2_500, 4_500)).plan(), fresh, 0);
             row(distribution, "fixed 5 s loop", loop, loop);
-            row(distribution, "adaptive", adaptive, loop);
+            row(distribution, "adaptive (learned from the loop's polls)", adaptive, loop);
+            LearningLoop learning = new LearningLoop(settings(2_500, 4_500), 2_000, PollPlan.fixed(5_000, 5_000));
+            learning.round(runTime, 300);
+            PollPlan own = null;
+            for (int round = 0; round < 8; round++) {
+                own = learning.round(runTime, 250);
+            }
+            row(distribution, "adaptive (300 via the loop, then 2,000 via its own polls)",
+                    PollPlanner.replay(own, fresh, 0), loop);
             for (int seconds : new int[] {2, 3, 4, 5, 6, 8, 10}) {
                 long gap = seconds * 1_000L;
                 PollPlanner.Result f = PollPlanner.replay(PollPlan.fixed(gap, gap), fresh, 0);
