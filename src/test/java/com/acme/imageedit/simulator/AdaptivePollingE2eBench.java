@@ -4,10 +4,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 import com.acme.imageedit.Replicas;
 import com.acme.imageedit.TestDatabaseConfiguration;
@@ -19,16 +19,19 @@ import org.springframework.r2dbc.core.DatabaseClient;
 import org.springframework.web.reactive.function.BodyInserters;
 import org.springframework.web.reactive.function.client.WebClient;
 import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
 
 /**
  * Acceptance 6 end to end (bench/adaptive-polling-e2e.sh): the real service (workers, poller, adaptive planner
  * learning from the completions it observes) against the real simulator, time-scaled, once with
  * {@code dispatch.polling.mode=fixed} (TheRouter's loop: first poll after 5 s, then every 5 s) and once with
- * {@code adaptive}, on uniform and log-normal run times, one configuration for both distributions. Every time setting
- * of both schedules is scaled by the simulator's time scale. Polls per job come from the simulator's counter; lag per
- * job = proxy {@code finished_at} − simulator {@code completedAt}, rescaled to unscaled seconds.
+ * {@code adaptive}, side by side on the same simulator (each service gets the same jobs at the same pace, so load on
+ * the machine disturbs both alike), on uniform and log-normal run times, one configuration for both distributions.
+ * Every time setting of both schedules is scaled by the simulator's time scale. Status calls per job are the
+ * service's own per-job {@code poll_count} (their sum is checked against the simulator's counter); lag per job =
+ * proxy {@code finished_at} − simulator {@code completedAt}, rescaled to unscaled seconds.
  *
- * <p>Args: timeScale (0.04), submits per second (15), adaptive warm-up jobs (330), measured jobs (300). Not a test: test
+ * <p>Args: timeScale (0.04), submits per second per service (15), warm-up jobs (1000), measured jobs (1000). Not a test: test
  * scope may hold one {@code main} only, so it runs through bench/RunTestScopeMain.java.
  */
 public final class AdaptivePollingE2eBench {
@@ -40,39 +43,42 @@ public final class AdaptivePollingE2eBench {
     }
 
     record Row(String distribution, String schedule, int jobs, double pollsPerJob, double medianPolls,
-               double medianLag, double p90Lag, double seconds) {
+               double medianLag, double p90Lag) {
     }
 
     public static void run(String[] args) {
         double scale = args.length > 0 ? Double.parseDouble(args[0]) : 0.04;
         double rate = args.length > 1 ? Double.parseDouble(args[1]) : 15;
-        int warm = args.length > 2 ? Integer.parseInt(args[2]) : 330;
-        int measured = args.length > 3 ? Integer.parseInt(args[3]) : 300;
+        int warm = args.length > 2 ? Integer.parseInt(args[2]) : 1000;
+        int measured = args.length > 3 ? Integer.parseInt(args[3]) : 1000;
         System.out.printf("E2E time-scale=%s submits/s=%s warm-up=%d measured=%d%n", scale, rate, warm, measured);
         List<Row> rows = new ArrayList<>();
         for (String distribution : List.of("uniform", "lognormal")) {
             SimulatorProperties properties = SimulatorProperties.withTimeScale(scale).withDurations(
                     new SimulatorProperties.Durations(distribution, Duration.ofSeconds(30), Duration.ofSeconds(180),
                             Duration.ofSeconds(60), 0.35, Duration.ofSeconds(2)));
-            try (TheRouterSimulator simulator = TheRouterSimulator.start(properties)) {
-                for (String mode : List.of("fixed", "adaptive")) {
-                    try (Replicas replicas = new Replicas()) {
-                        TestDatabaseConfiguration.EmbeddedDatabase database = Replicas.freshDatabase();
-                        if (database == null) {
-                            throw new IllegalStateException("needs the embedded PostgreSQL");
-                        }
-                        ConfigurableApplicationContext service = replicas.start(database, database,
-                                simulator.baseUrl(), "e2e-" + mode + "-" + distribution, settings(mode, scale));
-                        if (mode.equals("adaptive")) {
-                            Row w = batch(service, simulator, distribution, "adaptive warm-up", warm, rate, scale);
-                            System.out.println("E2E warm-up done: " + w);
-                        }
-                        Row r = batch(service, simulator, distribution,
-                                mode.equals("fixed") ? "fixed 5 s loop" : "adaptive", measured, rate, scale);
-                        System.out.println("E2E " + r);
-                        rows.add(r);
-                    }
-                }
+            try (TheRouterSimulator simulator = TheRouterSimulator.start(properties);
+                 Replicas replicas = new Replicas()) {
+                // Both schedules run side by side, on the same simulator and the same cores, job for job: whatever
+                // else the machine does disturbs both alike.
+                ConfigurableApplicationContext fixed = start(replicas, simulator, "fixed", distribution, scale);
+                ConfigurableApplicationContext adaptive = start(replicas, simulator, "adaptive", distribution, scale);
+                Batch warmFixed = new Batch(fixed, "fixed warm-up");
+                Batch warmAdaptive = new Batch(adaptive, "adaptive warm-up");
+                submitBoth(warmFixed, warmAdaptive, warm, rate);
+                System.out.println("E2E warm-up done: " + warmFixed.row(simulator, distribution, scale) + " / "
+                        + warmAdaptive.row(simulator, distribution, scale));
+                Batch loop = new Batch(fixed, "fixed 5 s loop");
+                Batch learned = new Batch(adaptive, "adaptive");
+                long pollsBefore = simulator.stats().polls();
+                submitBoth(loop, learned, measured, rate);
+                Row loopRow = loop.row(simulator, distribution, scale);
+                Row adaptiveRow = learned.row(simulator, distribution, scale);
+                System.out.printf("E2E %s%nE2E %s%nE2E simulator polls during the measured batches: %d, the proxies "
+                                + "counted %.0f%n", loopRow, adaptiveRow, simulator.stats().polls() - pollsBefore,
+                        (loopRow.pollsPerJob() + adaptiveRow.pollsPerJob()) * measured);
+                rows.add(loopRow);
+                rows.add(adaptiveRow);
             }
         }
         System.out.println();
@@ -120,54 +126,90 @@ public final class AdaptivePollingE2eBench {
         return Math.max(1, Math.round(unscaledMillis * scale)) + "ms";
     }
 
-    private static Row batch(ConfigurableApplicationContext service, TheRouterSimulator simulator, String distribution,
-                             String schedule, int n, double rate, double scale) {
-        WebClient client = Replicas.client(service);
-        DatabaseClient db = service.getBean(DatabaseClient.class);
+    private static ConfigurableApplicationContext start(Replicas replicas, TheRouterSimulator simulator, String mode,
+                                                        String distribution, double scale) {
+        TestDatabaseConfiguration.EmbeddedDatabase database = Replicas.freshDatabase();
+        if (database == null) {
+            throw new IllegalStateException("needs the embedded PostgreSQL");
+        }
+        return replicas.start(database, database, simulator.baseUrl(), "e2e-" + mode + "-" + distribution,
+                settings(mode, scale));
+    }
+
+    /** Submits n jobs to each batch's service, alternating, at {@code rate} per second each; waits for all. */
+    private static void submitBoth(Batch first, Batch second, int n, double rate) {
         byte[] image = TestImages.png(256, 256);
-        long pollsBefore = simulator.stats().polls();
-        Instant start = Instant.now();
-        String run = schedule.replace(' ', '-') + "-" + System.nanoTime();
-        Set<String> ids = new HashSet<>(Flux.range(0, n)
+        Flux.range(0, n)
                 .delayElements(Duration.ofNanos((long) (1e9 / rate)))
-                .flatMap(i -> client.post().uri("/v1/images/edits?async=true")
-                        .body(BodyInserters.fromMultipartData(EditForms.simple(run + " job " + i, image)))
-                        .retrieve().bodyToMono(JSON).map(job -> (String) job.get("id")), 64)
-                .collectList().block(Duration.ofMinutes(10)));
-        long deadline = System.currentTimeMillis() + 120_000;
-        List<Object[]> rows;
-        while (true) {
-            rows = db.sql("select id::text, upstream_id, finished_at, poll_count, status from jobs")
-                    .map((row, meta) -> new Object[] {row.get(0, String.class), row.get(1, String.class),
-                            row.get(2, OffsetDateTime.class), row.get(3, Integer.class), row.get(4, String.class)})
-                    .all().collectList().block(Duration.ofSeconds(30));
-            long done = rows.stream().filter(r -> ids.contains((String) r[0]) && r[2] != null).count();
-            if (done == n) {
-                break;
-            }
-            if (System.currentTimeMillis() > deadline) {
-                throw new IllegalStateException(schedule + ": only " + done + " of " + n + " finished");
-            }
-            sleep(200);
+                .flatMap(i -> Flux.merge(first.submit(i, image), second.submit(i, image)), 64)
+                .blockLast(Duration.ofMinutes(30));
+        first.awaitFinished(n);
+        second.awaitFinished(n);
+    }
+
+    /** One schedule's batch of jobs: submitted through its API, judged from its database and the simulator. */
+    private static final class Batch {
+        private final ConfigurableApplicationContext service;
+        private final String schedule;
+        private final WebClient client;
+        private final DatabaseClient db;
+        private final String run;
+        private final Set<String> ids = ConcurrentHashMap.newKeySet();
+        private List<Object[]> finished = List.of();
+
+        Batch(ConfigurableApplicationContext service, String schedule) {
+            this.service = service;
+            this.schedule = schedule;
+            this.client = Replicas.client(service);
+            this.db = service.getBean(DatabaseClient.class);
+            this.run = schedule.replace(' ', '-') + "-" + System.nanoTime();
         }
-        double seconds = Duration.between(start, Instant.now()).toMillis() / 1000.0;
-        long polls = simulator.stats().polls() - pollsBefore;
-        List<Double> lags = new ArrayList<>();
-        List<Double> pollCounts = new ArrayList<>();
-        for (Object[] r : rows) {
-            if (!ids.contains((String) r[0])) {
-                continue;
-            }
-            if (!"SUCCEEDED".equalsIgnoreCase((String) r[4])) {
-                throw new IllegalStateException("job " + r[0] + " ended " + r[4]);
-            }
-            Instant completed = simulator.completedAt((String) r[1]).orElseThrow();
-            Instant finished = ((OffsetDateTime) r[2]).toInstant();
-            lags.add(Duration.between(completed, finished).toNanos() / 1e9 / scale);
-            pollCounts.add(((Integer) r[3]).doubleValue());
+
+        Mono<String> submit(int i, byte[] image) {
+            return client.post().uri("/v1/images/edits?async=true")
+                    .body(BodyInserters.fromMultipartData(EditForms.simple(run + " job " + i, image)))
+                    .retrieve().bodyToMono(JSON).map(job -> (String) job.get("id"))
+                    .doOnNext(ids::add);
         }
-        return new Row(distribution, schedule, n, (double) polls / n, quantile(pollCounts, 0.5),
-                quantile(lags, 0.5), quantile(lags, 0.9), seconds);
+
+        void awaitFinished(int n) {
+            if (ids.size() != n) {
+                throw new IllegalStateException(schedule + ": " + ids.size() + " of " + n + " accepted");
+            }
+            long deadline = System.currentTimeMillis() + 300_000;
+            while (true) {
+                List<Object[]> rows = db.sql("select id::text, upstream_id, finished_at, poll_count, status from jobs")
+                        .map((row, meta) -> new Object[] {row.get(0, String.class), row.get(1, String.class),
+                                row.get(2, OffsetDateTime.class), row.get(3, Integer.class), row.get(4, String.class)})
+                        .all().collectList().block(Duration.ofSeconds(30));
+                finished = rows.stream().filter(r -> ids.contains((String) r[0]) && r[2] != null).toList();
+                if (finished.size() == n) {
+                    return;
+                }
+                if (System.currentTimeMillis() > deadline) {
+                    throw new IllegalStateException(schedule + ": only " + finished.size() + " of " + n + " finished");
+                }
+                sleep(200);
+            }
+        }
+
+        /** Status calls per job as this service counted them (the simulator's total is printed beside, to check). */
+        Row row(TheRouterSimulator simulator, String distribution, double scale) {
+            List<Double> lags = new ArrayList<>();
+            List<Double> pollCounts = new ArrayList<>();
+            for (Object[] r : finished) {
+                if (!"SUCCEEDED".equalsIgnoreCase((String) r[4])) {
+                    throw new IllegalStateException("job " + r[0] + " ended " + r[4]);
+                }
+                Instant completed = simulator.completedAt((String) r[1]).orElseThrow();
+                Instant done = ((OffsetDateTime) r[2]).toInstant();
+                lags.add(Duration.between(completed, done).toNanos() / 1e9 / scale);
+                pollCounts.add(((Integer) r[3]).doubleValue());
+            }
+            double calls = pollCounts.stream().mapToDouble(Double::doubleValue).sum();
+            return new Row(distribution, schedule, finished.size(), calls / finished.size(),
+                    quantile(pollCounts, 0.5), quantile(lags, 0.5), quantile(lags, 0.9));
+        }
     }
 
     /** Nearest-rank quantile. */
