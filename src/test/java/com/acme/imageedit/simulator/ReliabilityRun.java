@@ -278,6 +278,7 @@ public final class ReliabilityRun {
             long retried = database.count("select count(*) from webhook_deliveries where status = 'PENDING' "
                     + "and attempts > 0");
             receiver.start();
+            receiverBack = Instant.now();
             log("receiver back at +%.1f s with %d deliveries pending (%d already tried and refused)", seconds(),
                     pending, retried);
             extra.put("outage", String.format("upstream 503 from +%.1f s for %d s; receiver down from +%.1f s for "
@@ -416,6 +417,18 @@ public final class ReliabilityRun {
             check(missing == 0, missing + " accepted jobs unknown to the API (lost)");
             long notTerminal = apiStatus.values().stream().filter(s -> !TERMINAL.contains(s)).count();
             check(notTerminal == 0, notTerminal + " accepted jobs not terminal in the API");
+            // every answer of the run: a submit is 202 or, while something is down, 503 problem+json; nothing else 5xx
+            Map<String, Integer> unexpected = new TreeMap<>();
+            for (Answer a : answers) {
+                boolean ok = a.status() == -1 // no answer: the service was killed or the call timed out
+                        || (a.status() == 503 && a.contentType().startsWith("application/problem+json"))
+                        || (a.kind().startsWith("POST") ? a.status() == 202 : a.status() == 200);
+                if (!ok) {
+                    unexpected.merge(a.kind() + " " + a.status(), 1, Integer::sum);
+                }
+            }
+            numbers.put("answers other than 202/200 or 503 problem+json", unexpected);
+            check(unexpected.isEmpty(), "every API answer of the run 202/200 or 503 problem+json; others: " + unexpected);
             // 3. the database against the simulator
             Map<String, DbJob> rows = database.jobs();
             numbers.put("database jobs", rows.size());
@@ -478,7 +491,7 @@ public final class ReliabilityRun {
             // 5. breaker transitions in the service's log
             List<String> transitions = Files.readAllLines(service.logFile).stream()
                     .filter(l -> l.contains("Circuit breaker therouter:"))
-                    .map(l -> l.replaceAll(".*(Circuit breaker therouter: [A-Z_]+ -> [A-Z_]+).*", "$1"))
+                    .map(l -> l.replaceAll("^(\\S+).*(Circuit breaker therouter: [A-Z_]+ -> [A-Z_]+).*", "$1 $2"))
                     .toList();
             numbers.put("breaker transitions logged", transitions.size());
             if (!transitions.isEmpty()) {
@@ -494,7 +507,17 @@ public final class ReliabilityRun {
             }
         }
 
+        volatile Instant receiverBack;
+
         void verifyWebhooks(Map<String, DbJob> rows) {
+            if (receiverBack != null) {
+                Instant last = receiver.received.stream().map(Receiver.Received::at).max(Comparator.naturalOrder())
+                        .orElse(receiverBack);
+                long afterReturn = receiver.received.stream().filter(r -> !r.at().isBefore(receiverBack)).count();
+                numbers.put("webhooks received after the receiver came back", String.format(
+                        "%d, the last %.1f s after its return", afterReturn,
+                        Duration.between(receiverBack, last).toMillis() / 1e3));
+            }
             Map<String, List<Receiver.Received>> byJob = receiver.received.stream()
                     .collect(Collectors.groupingBy(Receiver.Received::jobId));
             long invalid = receiver.received.stream().filter(r -> !r.valid()).count();
