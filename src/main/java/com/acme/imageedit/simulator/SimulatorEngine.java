@@ -191,6 +191,12 @@ final class SimulatorEngine {
                 counters.connectionResets.sum());
     }
 
+    /** Every accepted job's id, grouped by its prompt. */
+    java.util.Map<String, java.util.List<String>> idsByPrompt() {
+        return jobs.values().stream().collect(java.util.stream.Collectors.groupingBy(SimJob::prompt,
+                java.util.stream.Collectors.mapping(SimJob::id, java.util.stream.Collectors.toList())));
+    }
+
     Optional<Instant> completedAt(String id) {
         return job(id).map(SimJob::completesAt);
     }

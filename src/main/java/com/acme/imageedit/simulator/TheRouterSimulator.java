@@ -96,6 +96,14 @@ public final class TheRouterSimulator implements AutoCloseable {
     }
 
     /**
+     * The ids of the jobs accepted since start or reset, grouped by prompt: with one unique prompt per proxy job, a list
+     * longer than one is that job submitted (and paid) twice, and a prompt unknown to the proxy is a job it lost.
+     */
+    public java.util.Map<String, java.util.List<String>> upstreamIdsByPrompt() {
+        return engine.idsByPrompt();
+    }
+
+    /**
      * Makes an accepted job end {@code failed} now, as if the GPU behind TheRouter had given up: for tests that need a
      * particular job to fail after it was submitted. Answers false for an id the simulator does not know.
      */

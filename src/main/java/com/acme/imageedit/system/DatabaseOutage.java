@@ -12,6 +12,7 @@ import io.r2dbc.spi.R2dbcTransientResourceException;
 import org.springframework.dao.DataAccessResourceFailureException;
 import org.springframework.dao.QueryTimeoutException;
 import org.springframework.dao.TransientDataAccessResourceException;
+import org.springframework.transaction.CannotCreateTransactionException;
 
 /**
  * Recognises a failure that means "the database is unreachable or overloaded", as opposed to a bug: the request may
@@ -30,7 +31,10 @@ final class DatabaseOutage {
     static boolean causedBy(Throwable failure) {
         Set<Throwable> seen = Collections.newSetFromMap(new IdentityHashMap<>());
         for (Throwable t = failure; t != null && seen.add(t); t = t.getCause()) {
-            if (t instanceof DataAccessResourceFailureException
+            // The transaction manager could not get or begin on a connection: whatever the I/O cause beneath (a pooled
+            // connection whose server went away answers "Broken pipe", a NativeIoException), nothing was stored.
+            if (t instanceof CannotCreateTransactionException
+                    || t instanceof DataAccessResourceFailureException
                     || t instanceof TransientDataAccessResourceException
                     || t instanceof QueryTimeoutException
                     || t instanceof R2dbcNonTransientResourceException
