@@ -7,13 +7,12 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.util.unit.DataSize;
 
 /**
- * How long and how much a client may take to send a request, so that slow (slowloris-style) and oversized requests
- * are cut off instead of holding a connection, memory or disk. Reactor Netty's own {@code server.netty.idle-timeout}
- * only bounds the silence between requests: a client trickling a byte now and then keeps it from ever firing.
+ * How long and how much a client may take to send a request body, so that slow (slowloris-style) and oversized
+ * requests are cut off instead of holding a connection, memory or disk. The request head (line and headers) is bounded
+ * by {@code server.netty.idle-timeout}: it must be complete that long after the connection opened or its previous
+ * response was sent, however the client paces its bytes (Reactor Netty's idle handler sits behind the HTTP codec and
+ * sees no partial head).
  *
- * @param requestHeadTimeout longest time from a request's first byte to the end of its headers (the request line
- *                           and headers); zero turns it off. Answered 408 on a connection's first request, else the
- *                           connection is closed
  * @param requestTimeout     longest time from the end of the headers to the end of the body (Reactor Netty's
  *                           {@code requestTimeout}); zero turns it off. Must allow the largest image at the slowest
  *                           client speed you want to serve (10 MB at 1 Mbit/s takes 84 s)
@@ -25,13 +24,12 @@ import org.springframework.util.unit.DataSize;
  *                           {@code jobs.max-image-size}) plus 256 KB of other fields
  */
 @ConfigurationProperties("limits")
-record ClientLimitsProperties(@DefaultValue("10s") Duration requestHeadTimeout,
-                              @DefaultValue("2m") Duration requestTimeout,
+record ClientLimitsProperties(@DefaultValue("2m") Duration requestTimeout,
                               @DefaultValue("30s") Duration readTimeout,
                               @DefaultValue("16MB") DataSize maxRequestSize) {
 
     ClientLimitsProperties {
-        for (Duration d : new Duration[]{requestHeadTimeout, requestTimeout, readTimeout}) {
+        for (Duration d : new Duration[]{requestTimeout, readTimeout}) {
             if (d.isNegative()) {
                 throw new IllegalArgumentException("limits.* timeouts must not be negative (zero turns one off)");
             }
