@@ -14,6 +14,7 @@ import org.springframework.core.io.buffer.DataBufferLimitException;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.HttpStatusCode;
+import org.springframework.http.InvalidMediaTypeException;
 import org.springframework.http.MediaType;
 import org.springframework.http.server.reactive.ServerHttpResponse;
 import org.springframework.stereotype.Component;
@@ -51,6 +52,14 @@ public class ProblemRendering implements WebExceptionHandler {
     public Mono<Void> handle(ServerWebExchange exchange, Throwable failure) {
         if (exchange.getResponse().isCommitted()) {
             return Mono.error(failure);
+        }
+        InvalidMediaTypeException badType = findCause(failure, InvalidMediaTypeException.class);
+        if (badType != null) {
+            // A header that is no media type at all: the client's fault, named by header.
+            String contentType = exchange.getRequest().getHeaders().getFirst(HttpHeaders.CONTENT_TYPE);
+            String header = badType.getMediaType().equals(contentType) ? HttpHeaders.CONTENT_TYPE : HttpHeaders.ACCEPT;
+            return write(exchange, new Problem(HttpStatus.BAD_REQUEST, "invalid_request", header,
+                    header + " is not a valid media type: " + badType.getMessage(), Map.of(), Map.of()), failure);
         }
         return write(exchange, toProblem(failure), failure);
     }

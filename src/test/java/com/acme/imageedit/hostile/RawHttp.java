@@ -96,6 +96,12 @@ final class RawHttp {
         }
         byte[] all = received.toByteArray();
         int end = indexOf(all, "\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+        // Interim answers (100 Continue) precede the real one: skip them.
+        while (end > 0 && new String(all, 0, Math.min(all.length, 12), StandardCharsets.ISO_8859_1)
+                .matches("HTTP/1\\.1 1\\d\\d.*")) {
+            all = java.util.Arrays.copyOfRange(all, end + 4, all.length);
+            end = indexOf(all, "\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+        }
         if (all.length == 0 || end < 0) {
             return Answer.CLOSED;
         }
