@@ -148,7 +148,6 @@ final class HostileRequests {
                 case 14 -> {
                     model = odd(r, 200);
                     notes.add("odd model");
-                    refuse |= !model.isBlank();
                 }
                 default -> {
                     extra.add(new String[]{"image", "iVBORw0KGgo="});
@@ -159,6 +158,7 @@ final class HostileRequests {
         }
         // judged on the prompt and image finally sent (a later mutation may replace an earlier one)
         refuse |= !dropImage && image.refusal() != null;
+        refuse |= !model.isBlank() && !model.equals("qwen/qwen-image-edit");
         refuse |= prompt.isBlank() || hasNul(prompt) || prompt.codePointCount(0, prompt.length()) > 4000;
         for (String name : order) {
             switch (name) {
@@ -237,6 +237,8 @@ final class HostileRequests {
         String prompt = "\"make it blue\"";
         String image = "\"" + Base64.getEncoder().encodeToString(HostileImages.PNG) + "\"";
         boolean promptRefused = false;
+        boolean modelRefused = false;
+        boolean imageRefused = false;
         List<String> extra = new ArrayList<>();
         int mutations = 1 + r.nextInt(3);
         for (int i = 0; i < mutations; i++) {
@@ -252,7 +254,7 @@ final class HostileRequests {
                     String v = wrongType(r);
                     model = v;
                     notes.add("model " + RawHttp.abbreviate(v));
-                    refuse |= !v.equals("null") && !v.equals("\"\"");
+                    modelRefused = !v.equals("null") && !v.equals("\"\"");
                 }
                 case 2 -> {
                     String v = hugeNumber(r);
@@ -302,7 +304,7 @@ final class HostileRequests {
                     HostileImages.Image bad = HostileImages.any(r);
                     image = "\"" + Base64.getEncoder().encodeToString(bad.bytes()) + "\"";
                     notes.add("image: " + bad.description());
-                    refuse |= bad.refusal() != null;
+                    imageRefused = bad.refusal() != null;
                 }
                 case 9 -> {
                     image = new String[]{"\"!!!not base64!!!\"", "\"http://169.254.169.254/latest\"",
@@ -310,7 +312,7 @@ final class HostileRequests {
                             "\"" + Base64.getUrlEncoder().encodeToString(HostileImages.PNG) + "-_\"", "\"\"", "1",
                             "[]", "{}", "[\"a\",\"b\"]", "\"iVBORw0KGgo\""}[r.nextInt(11)];
                     notes.add("image " + RawHttp.abbreviate(image));
-                    refuse = true;
+                    imageRefused = true;
                 }
                 case 10 -> {
                     extra.add("\"prompt\":\"again\"");
@@ -337,7 +339,8 @@ final class HostileRequests {
                 }
             }
         }
-        refuse |= promptRefused;
+        // judged on the values finally sent (a later mutation may replace an earlier one)
+        refuse |= promptRefused || modelRefused || imageRefused;
         StringBuilder body = new StringBuilder("{\"model\":").append(model).append(",\"prompt\":").append(prompt)
                 .append(",\"image\":").append(image);
         extra.forEach(e -> body.append(',').append(e));
