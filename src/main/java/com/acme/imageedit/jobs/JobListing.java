@@ -131,7 +131,10 @@ class JobListing {
         }
     }
 
-    /** PostgreSQL's timestamps end at 4713 BC and 294276 AD; Java's at ±1,000,000,000: refuse what the database cannot compare. */
+    /**
+     * Java's instants reach a billion years either way, PostgreSQL's timestamps 4713 BC to 294276 AD: an instant outside
+     * the years 1 to 9999 is a client's mistake, refused as such rather than left to the driver and the database.
+     */
     private static Instant storable(Instant instant, String name) {
         if (instant.isBefore(EARLIEST) || instant.isAfter(LATEST)) {
             throw ApiException.badRequest(name, name + " must lie between the years 1 and 9999");
