@@ -144,6 +144,9 @@ class EditRequestValidator {
                     : "image is required";
             throw ApiException.badRequest("image", reason);
         }
+        if (form.fields().containsKey("image")) {
+            throw ApiException.badRequest("image", "image was given both as a file and as a text field");
+        }
         if (images.size() > 1) {
             throw ApiException.badRequest("image", "this model takes exactly one input image; got " + images.size());
         }
@@ -161,6 +164,11 @@ class EditRequestValidator {
         if (info.pixels() > properties.maxImagePixels()) {
             throw ApiException.badRequest("image", "image declares " + info.width() + "x" + info.height()
                     + " pixels; the limit is " + properties.maxImagePixels() + " pixels in all");
+        }
+        if (!ImageSniffer.isComplete(image, info)) {
+            throw ApiException.badRequest("image", "image is truncated or damaged: its "
+                    + info.contentType().substring("image/".length()).toUpperCase() + " structure ends early or is "
+                    + "broken");
         }
         return info;
     }

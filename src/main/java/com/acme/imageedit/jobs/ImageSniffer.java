@@ -25,6 +25,79 @@ final class ImageSniffer {
         return Optional.empty();
     }
 
+    /**
+     * Whether an image that {@link #sniff} recognised is whole: its container structure (PNG chunks up to IEND, a JPEG
+     * end-of-image marker after its first scan, the RIFF length of a WEBP) is walked, not its pixels decoded. A file
+     * cut short, or a valid header followed by something else, is not.
+     */
+    static boolean isComplete(byte[] bytes, ImageInfo info) {
+        return switch (info.contentType()) {
+            case "image/png" -> pngComplete(bytes);
+            case "image/jpeg" -> jpegComplete(bytes);
+            case "image/webp" -> webpComplete(bytes);
+            default -> false;
+        };
+    }
+
+    private static boolean pngComplete(byte[] b) {
+        long i = 8;
+        while (i + 12 <= b.length) {
+            long length = u32(b, (int) i);
+            String type = ascii(b, (int) i + 4, 4);
+            long next = i + 12 + length;
+            if (length > Integer.MAX_VALUE || next > b.length) {
+                return false;
+            }
+            if (type.equals("IEND")) {
+                return true;
+            }
+            i = next;
+        }
+        return false;
+    }
+
+    private static boolean jpegComplete(byte[] b) {
+        // Markers up to the first start-of-scan; after it only an end-of-image marker (FF D9) can hold those two
+        // bytes: the entropy-coded data stuffs every FF with 00.
+        int i = 2;
+        while (i + 4 <= b.length) {
+            if ((b[i] & 0xFF) != 0xFF) {
+                return false;
+            }
+            int marker = b[i + 1] & 0xFF;
+            if (marker == 0xFF) {
+                i++;
+                continue;
+            }
+            if (marker == 0xD8 || marker == 0x01 || (marker >= 0xD0 && marker <= 0xD7)) {
+                i += 2;
+                continue;
+            }
+            if (marker == 0xD9) {
+                return false;
+            }
+            int length = u16(b, i + 2);
+            if (length < 2) {
+                return false;
+            }
+            if (marker == 0xDA) {
+                for (int j = i + 2 + length; j + 1 < b.length; j++) {
+                    if ((b[j] & 0xFF) == 0xFF && (b[j + 1] & 0xFF) == 0xD9) {
+                        return true;
+                    }
+                }
+                return false;
+            }
+            i += 2 + length;
+        }
+        return false;
+    }
+
+    private static boolean webpComplete(byte[] b) {
+        long riffSize = (b[4] & 0xFFL) | (b[5] & 0xFFL) << 8 | (b[6] & 0xFFL) << 16 | (b[7] & 0xFFL) << 24;
+        return riffSize >= 4 && riffSize + 8 <= b.length;
+    }
+
     private static boolean isPng(byte[] b) {
         return b.length >= 8 && (b[0] & 0xFF) == 0x89 && b[1] == 'P' && b[2] == 'N' && b[3] == 'G'
                 && b[4] == 0x0D && b[5] == 0x0A && b[6] == 0x1A && b[7] == 0x0A;

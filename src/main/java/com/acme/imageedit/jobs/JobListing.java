@@ -29,6 +29,8 @@ class JobListing {
     static final int DEFAULT_LIMIT = 20;
     static final int MAX_LIMIT = 100;
     private static final String CURSOR_VERSION = "c1";
+    private static final Instant EARLIEST = Instant.parse("0001-01-01T00:00:00Z");
+    private static final Instant LATEST = Instant.parse("9999-12-31T23:59:59Z");
     private static final Pattern UNIX_SECONDS = Pattern.compile("\\d{1,12}");
 
     JobQuery query(MultiValueMap<String, String> params) {
@@ -37,7 +39,7 @@ class JobListing {
         String after = single(params, "after");
         if (after != null) {
             String[] cursor = decode(after);
-            afterAt = Instant.EPOCH.plus(Long.parseLong(cursor[1]), ChronoUnit.MICROS);
+            afterAt = storable(Instant.EPOCH.plus(Long.parseLong(cursor[1]), ChronoUnit.MICROS), "after");
             afterId = cursor[2];
         }
         return new JobQuery(afterAt, afterId, statuses(params), instant(params, "created_after"),
@@ -90,6 +92,9 @@ class JobListing {
     private static List<String> statuses(MultiValueMap<String, String> params) {
         Set<String> statuses = new LinkedHashSet<>();
         for (String value : params.getOrDefault("status", List.of())) {
+            if (value == null) {
+                continue;
+            }
             for (String name : value.split(",")) {
                 String wanted = name.strip();
                 if (wanted.isEmpty()) {
@@ -118,12 +123,23 @@ class JobListing {
         }
         String value = raw.strip();
         try {
-            return UNIX_SECONDS.matcher(value).matches() ? Instant.ofEpochSecond(Long.parseLong(value))
-                    : Instant.parse(value);
+            return storable(UNIX_SECONDS.matcher(value).matches() ? Instant.ofEpochSecond(Long.parseLong(value))
+                    : Instant.parse(value), name);
         } catch (DateTimeParseException e) {
             throw ApiException.badRequest(name, name + " must be unix seconds or an ISO-8601 instant "
                     + "(2026-01-31T12:00:00Z)");
         }
+    }
+
+    /**
+     * Java's instants reach a billion years either way, PostgreSQL's timestamps 4713 BC to 294276 AD: an instant outside
+     * the years 1 to 9999 is a client's mistake, refused as such rather than left to the driver and the database.
+     */
+    private static Instant storable(Instant instant, String name) {
+        if (instant.isBefore(EARLIEST) || instant.isAfter(LATEST)) {
+            throw ApiException.badRequest(name, name + " must lie between the years 1 and 9999");
+        }
+        return instant;
     }
 
     private static Map<String, String> metadata(MultiValueMap<String, String> params) {
@@ -137,6 +153,10 @@ class JobListing {
                 throw ApiException.badRequest("metadata", param.getKey() + " was given " + param.getValue().size()
                         + " times");
             }
+            if (param.getValue().get(0) == null) {
+                throw ApiException.badRequest("metadata", param.getKey() + " needs a value (" + param.getKey()
+                        + "=value)");
+            }
             String problem = Metadata.problem(key, param.getValue().get(0));
             if (problem != null) {
                 throw ApiException.badRequest("metadata", problem);
@@ -148,7 +168,8 @@ class JobListing {
 
     private static String single(MultiValueMap<String, String> params, String name) {
         List<String> values = params.get(name);
-        if (values == null || values.isEmpty() || values.get(0).isBlank()) {
+        // "?limit" (a name without "=") arrives as a null value: the same as no value
+        if (values == null || values.isEmpty() || values.get(0) == null || values.get(0).isBlank()) {
             return null;
         }
         if (values.size() > 1) {

@@ -17,7 +17,9 @@ import org.springframework.stereotype.Component;
 import org.springframework.web.server.ServerWebExchange;
 import reactor.core.publisher.Mono;
 import tools.jackson.core.JacksonException;
+import tools.jackson.core.StreamReadFeature;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.ObjectReader;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -36,11 +38,12 @@ class JsonEditFormReader {
     private static final int OTHER_FIELDS = 256 * 1024;
 
     private final JobsProperties properties;
-    private final JsonMapper json;
+    /** Refuses duplicate members: which of two "prompt"s counts is for no parser to guess (multipart refuses too). */
+    private final ObjectReader strict;
 
     JsonEditFormReader(JobsProperties properties, JsonMapper json) {
         this.properties = properties;
-        this.json = json;
+        this.strict = json.reader().with(StreamReadFeature.STRICT_DUPLICATE_DETECTION);
     }
 
     Mono<EditForm> read(ServerWebExchange exchange) {
@@ -64,7 +67,7 @@ class JsonEditFormReader {
     private EditForm toForm(String body) {
         JsonNode root;
         try {
-            root = json.readTree(body);
+            root = strict.readTree(body);
         } catch (JacksonException e) {
             throw ApiException.badRequest("body", "malformed JSON: " + e.getOriginalMessage());
         }
@@ -88,12 +91,29 @@ class JsonEditFormReader {
             } else if (name.equals("metadata")) {
                 metadata(value, fields);
             } else if (value.isValueNode()) {
-                fields.computeIfAbsent(name, k -> new ArrayList<>()).add(value.asString());
+                fields.computeIfAbsent(text(name, name), k -> new ArrayList<>()).add(text(name, value.asString()));
             } else {
                 throw ApiException.badRequest(name, name + " must be a string or a number");
             }
         }
         return new EditForm(fields, uploads);
+    }
+
+    /**
+     * JSON may escape half a surrogate pair ("\ud800") that no UTF-8 text can hold: stored, it would silently become
+     * '?'. Refused instead, naming the field.
+     */
+    private static String text(String field, String value) {
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < value.length() && Character.isLowSurrogate(value.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                throw ApiException.badRequest(field, field + " contains an unpaired surrogate (\\u" + Integer.toHexString(c)
+                        + "): not valid Unicode text");
+            }
+        }
+        return value;
     }
 
     private byte[] image(JsonNode value) {
@@ -128,8 +148,8 @@ class JsonEditFormReader {
             if (!entry.getValue().isString()) {
                 throw ApiException.badRequest("metadata", "metadata['" + entry.getKey() + "'] must be a string");
             }
-            fields.computeIfAbsent(Metadata.field(entry.getKey()), k -> new ArrayList<>())
-                    .add(entry.getValue().asString());
+            fields.computeIfAbsent(Metadata.field(text("metadata", entry.getKey())), k -> new ArrayList<>())
+                    .add(text("metadata", entry.getValue().asString()));
         }
     }
 }

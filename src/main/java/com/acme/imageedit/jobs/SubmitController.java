@@ -8,6 +8,7 @@ import com.acme.imageedit.system.ApiException;
 import com.acme.imageedit.teams.TeamPrincipal;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
+import org.springframework.http.InvalidMediaTypeException;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.security.core.annotation.AuthenticationPrincipal;
@@ -70,6 +71,11 @@ class SubmitController {
 
     private Mono<ResponseEntity<Object>> submit(TeamPrincipal caller, JobsProperties.Kind operation, String asyncParam,
                                                 String prefer, String idempotencyKey, ServerWebExchange exchange) {
+        // Judged before anything is stored: content negotiation after the commit would refuse a job already accepted.
+        ApiException unacceptable = unacceptable(exchange);
+        if (unacceptable != null) {
+            return Mono.error(unacceptable);
+        }
         boolean async = "true".equalsIgnoreCase(asyncParam);
         Long requestedWait = WaitPreference.requested(prefer);
         Duration wait = WaitPreference.bound(async, requestedWait, properties.maxWait());
@@ -80,6 +86,23 @@ class SubmitController {
                         .flatMap(accepted -> service.awaitEnd(accepted.job(), caller, wait)
                                 .flatMap(job -> respond(accepted, job, request, async, wait, requestedWait,
                                         exchange))));
+    }
+
+    /** Why the request's {@code Accept} rules out the JSON a submit answers with, or null when it does not. */
+    private static ApiException unacceptable(ServerWebExchange exchange) {
+        List<MediaType> accepted;
+        try {
+            accepted = exchange.getRequest().getHeaders().getAccept();
+        } catch (InvalidMediaTypeException e) {
+            return ApiException.badRequest(HttpHeaders.ACCEPT, "Accept is not a list of media types: "
+                    + e.getMessage());
+        }
+        if (accepted.isEmpty() || accepted.stream().anyMatch(type -> type.isCompatibleWith(MediaType.APPLICATION_JSON)
+                || type.isCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON))) {
+            return null;
+        }
+        return new ApiException(HttpStatus.NOT_ACCEPTABLE, "not_acceptable", HttpHeaders.ACCEPT,
+                "submits answer application/json, which Accept does not allow");
     }
 
     private Mono<EditForm> read(ServerWebExchange exchange) {

@@ -4,6 +4,7 @@ import java.net.URI;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
+import io.netty.handler.timeout.ReadTimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.core.annotation.Order;
@@ -13,6 +14,7 @@ import org.springframework.core.io.buffer.DataBufferLimitException;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.HttpStatusCode;
+import org.springframework.http.InvalidMediaTypeException;
 import org.springframework.http.MediaType;
 import org.springframework.http.server.reactive.ServerHttpResponse;
 import org.springframework.stereotype.Component;
@@ -37,6 +39,7 @@ import tools.jackson.databind.json.JsonMapper;
 public class ProblemRendering implements WebExceptionHandler {
 
     private static final Logger log = LoggerFactory.getLogger(ProblemRendering.class);
+    private static final String REQUEST_TIMEOUT_EXCEPTION = "reactor.netty.http.server.RequestTimeoutException";
     private static final String PROBLEM_BASE = "https://image-edit-proxy.internal/problems/";
 
     private final JsonMapper json;
@@ -49,6 +52,14 @@ public class ProblemRendering implements WebExceptionHandler {
     public Mono<Void> handle(ServerWebExchange exchange, Throwable failure) {
         if (exchange.getResponse().isCommitted()) {
             return Mono.error(failure);
+        }
+        InvalidMediaTypeException badType = findCause(failure, InvalidMediaTypeException.class);
+        if (badType != null) {
+            // A header that is no media type at all: the client's fault, named by header.
+            String contentType = exchange.getRequest().getHeaders().getFirst(HttpHeaders.CONTENT_TYPE);
+            String header = badType.getMediaType().equals(contentType) ? HttpHeaders.CONTENT_TYPE : HttpHeaders.ACCEPT;
+            return write(exchange, new Problem(HttpStatus.BAD_REQUEST, "invalid_request", header,
+                    header + " is not a valid media type: " + badType.getMessage(), Map.of(), Map.of()), failure);
         }
         return write(exchange, toProblem(failure), failure);
     }
@@ -85,6 +96,11 @@ public class ProblemRendering implements WebExceptionHandler {
         if (failure instanceof ApiException api) {
             return new Problem(api.status(), api.code(), api.field(), api.getMessage(), api.headers(),
                     api.extensions());
+        }
+        if (isClientTimeout(failure)) {
+            return new Problem(HttpStatus.REQUEST_TIMEOUT, "request_timeout", "body",
+                    "The request body was not received in time (limits.request-timeout, limits.read-timeout)",
+                    Map.of(HttpHeaders.CONNECTION, "close"), Map.of());
         }
         Throwable limit = findCause(failure, DataBufferLimitException.class);
         if (limit != null) {
@@ -127,6 +143,17 @@ public class ProblemRendering implements WebExceptionHandler {
         }
         return new Problem(HttpStatus.INTERNAL_SERVER_ERROR, "internal_error", null,
                 "The service failed to handle the request; it has been logged", Map.of(), Map.of());
+    }
+
+    /** Whether a request failed because its client was too slow to send it (Reactor Netty's request/read timeouts). */
+    public static boolean isClientTimeout(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            // Reactor Netty's RequestTimeoutException is package-private: known by name
+            if (t instanceof ReadTimeoutException || t.getClass().getName().equals(REQUEST_TIMEOUT_EXCEPTION)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static <T extends Throwable> T findCause(Throwable failure, Class<T> type) {
