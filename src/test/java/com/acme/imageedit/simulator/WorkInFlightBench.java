@@ -38,7 +38,8 @@ import reactor.core.publisher.Flux;
  * against each job's overdue rank; from the service: heap after GC ({@code -Xlog:gc}, and a forced GC at the end). The
  * claim statements' plans are explained at this table size before and after the runs.
  *
- * <p>Args: postgresPort jar outDir [inFlight=50000] [finished=1000000] [rates=100,200] [seconds=120] [burst=2].
+ * <p>Args: postgresPort jar outDir [inFlight=50000] [finished=1000000] [rates=100,200] [seconds=120] [burst=2]
+ * [pollLoops=1, or a list such as 1,2: each rate is run with each].
  */
 public final class WorkInFlightBench {
 
@@ -59,6 +60,8 @@ public final class WorkInFlightBench {
                 .map(Integer::parseInt).toList();
         int seconds = args.length > 6 ? Integer.parseInt(args[6]) : 120;
         int burst = args.length > 7 ? Integer.parseInt(args[7]) : 2;
+        List<Integer> loopCounts = Arrays.stream((args.length > 8 ? args[8] : "1").split(","))
+                .map(Integer::parseInt).toList();
         Files.createDirectories(out);
         String jdbc = "jdbc:postgresql://127.0.0.1:" + postgresPort + "/imageedit";
         System.out.printf("WIF in-flight=%d finished=%d rates=%s seconds=%d burst=%d%n", inFlight, finished, rates,
@@ -79,14 +82,16 @@ public final class WorkInFlightBench {
 
             List<String> rows = new ArrayList<>();
             for (int rate : rates) {
-                rows.add(measure(db, simulator, rankOf, jar, out, postgresPort, rate, seconds, burst));
+                for (int loops : loopCounts) {
+                    rows.add(measure(db, simulator, rankOf, jar, out, postgresPort, rate, seconds, burst, loops));
+                }
             }
             writePlans(db, out.resolve("claim-plans-after.txt"), "after the runs");
             System.out.println();
-            System.out.println("| R (req/s) | burst | measured s | polls | polls/s | of R | seconds < 95% R | lowest second"
+            System.out.println("| R (req/s) | burst | poll loops | measured s | polls | polls/s | of R | seconds < 95% R | lowest second"
                     + " | polled jobs in the top-K overdue | max / p99 rank displacement | heap after GC, max (log) MB"
                     + " | heap after forced GC at end MB | GCs |");
-            System.out.println("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+            System.out.println("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
             rows.forEach(System.out::println);
         }
         System.exit(0);
@@ -213,8 +218,7 @@ public final class WorkInFlightBench {
     /** Sequential scans of jobs, rows they read, index scans of jobs: from pg_stat_user_tables. */
     private static long[] jobsScans(Connection db) throws SQLException {
         try (Statement s = db.createStatement();
-             ResultSet r = s.executeQuery("select pg_stat_force_next_flush(); "
-                     + "select seq_scan, seq_tup_read, idx_scan from pg_stat_user_tables where relname = 'jobs'")) {
+             ResultSet r = s.executeQuery("select seq_scan, seq_tup_read, idx_scan from pg_stat_user_tables where relname = 'jobs'")) {
             r.next();
             return new long[] {r.getLong(1), r.getLong(2), r.getLong(3)};
         }
@@ -238,7 +242,8 @@ public final class WorkInFlightBench {
     }
 
     private static String measure(Connection db, TheRouterSimulator simulator, Map<String, Integer> rankOf, Path jar,
-                                  Path out, int postgresPort, int rate, int seconds, int burst) throws Exception {
+                                  Path out, int postgresPort, int rate, int seconds, int burst, int loops)
+            throws Exception {
         int n = rankOf.size();
         // every in-flight job overdue by a different amount: rank 0 by about n/10 s + 1 s, the last by 1 s
         try (Statement s = db.createStatement()) {
@@ -259,6 +264,7 @@ public final class WorkInFlightBench {
                 "--jobs.link-secret=bench-link-secret-0123456789abcdefghij",
                 "--dispatch.budget.requests-per-second=" + rate,
                 "--dispatch.budget.burst=" + burst,
+                "--dispatch.poll-loops=" + loops,
                 // the per-replica cap of polls (50/s by default) would bind first on one instance; the account
                 // budget under test is dispatch.budget
                 "--resilience4j.ratelimiter.instances.therouter-poll.limit-for-period=100000");
@@ -271,7 +277,7 @@ public final class WorkInFlightBench {
         double postgresCpu;
         double driverCpu;
         long pollsDuringCpu;
-        try (ServiceProcess service = ServiceProcess.start(jar, out, "service-r" + rate, postgresPort, List.of(),
+        try (ServiceProcess service = ServiceProcess.start(jar, out, "service-r" + rate + "-loops" + loops, postgresPort, List.of(),
                 args)) {
             System.out.printf("WIF R=%d service pid %d ready after %.1f s%n", rate, service.pid(),
                     Duration.between(launched, Instant.now()).toMillis() / 1000.0);
@@ -290,7 +296,7 @@ public final class WorkInFlightBench {
             gcLog = service.heapAfterGcFromLog();
         }
         long[] scansAfter = jobsScans(db);
-        System.out.printf("WIF R=%d CPU per poll: service %.2f ms, PostgreSQL %.2f ms, driver+simulator %.2f ms "
+        System.out.printf("WIF R=%d loops=" + loops + " CPU per poll: service %.2f ms, PostgreSQL %.2f ms, driver+simulator %.2f ms "
                         + "(%d polls; %.0f%% of one core for the service, %.0f%% for PostgreSQL); "
                         + "on jobs meanwhile: %d sequential scans reading %d rows, %d index scans%n",
                 rate, 1000 * serviceCpu / pollsDuringCpu, 1000 * postgresCpu / pollsDuringCpu,
@@ -321,7 +327,7 @@ public final class WorkInFlightBench {
         for (int i = 0; i < buckets; i++) {
             csv.append(i).append(',').append(perSecond[i]).append('\n');
         }
-        Files.writeString(out.resolve("polls-per-second-r" + rate + ".csv"), csv);
+        Files.writeString(out.resolve("polls-per-second-r" + rate + "-loops" + loops + ".csv"), csv);
 
         // order: the k-th distinct job polled should be the k-th most overdue
         List<Integer> polledRanks = new ArrayList<>();
@@ -353,14 +359,14 @@ public final class WorkInFlightBench {
             r.next();
             ended = r.getLong(1);
         }
-        System.out.printf("WIF R=%d: %d polls in %d s = %.1f/s (%.3f of R), %d seconds under 95%% of R, lowest %d; "
+        System.out.printf("WIF R=%d loops=" + loops + ": %d polls in %d s = %.1f/s (%.3f of R), %d seconds under 95%% of R, lowest %d; "
                         + "%d distinct jobs polled, %d of them among the %d most overdue, %d polled twice, "
                         + "displacement max %d p99 %d; heap after GC max %d MB (last %d MB, %d GCs), after forced GC %.1f MB;"
                         + " in-flight jobs that ended: %d%n",
                 rate, measuredPolls, buckets, perSecondMean, perSecondMean / rate, low, lowest, k, inTopK, k, repolls,
                 maxDisplacement, p99Displacement, gcLog[0], gcLog[1], gcLog[2], forcedGcHeap / 1048576.0, ended);
-        return String.format("| %d | %d | %d | %d | %.1f | %.3f | %d of %d | %d | %d of %d | %d / %d | %d | %.0f | %d |",
-                rate, burst, buckets, measuredPolls, perSecondMean, perSecondMean / rate, low, buckets, lowest, inTopK, k,
+        return String.format("| %d | %d | %d | %d | %d | %.1f | %.3f | %d of %d | %d | %d of %d | %d / %d | %d | %.0f | %d |",
+                rate, burst, loops, buckets, measuredPolls, perSecondMean, perSecondMean / rate, low, buckets, lowest, inTopK, k,
                 maxDisplacement, p99Displacement, gcLog[0], forcedGcHeap / 1048576.0, gcLog[2]);
     }
 }
