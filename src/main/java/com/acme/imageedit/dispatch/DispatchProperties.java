@@ -31,9 +31,6 @@ import org.springframework.validation.annotation.Validated;
  *                         first (an outage longer than the lease expires every lease, the live workers' too)
  * @param maxErrorBackoff  largest pause of a loop after consecutive errors (such as the database being down)
  * @param shutdownTimeout  how long shutdown waits for in-flight work before returning its leases
- * @param pollLoops        poll loops on this replica, each claiming its own batch (SKIP LOCKED keeps them apart): while
- *                         one waits for its round's last answers and claims again, the others' polls use the budget;
- *                         each has its own {@code pollConcurrency}
  */
 @Validated
 @ConfigurationProperties("dispatch")
@@ -53,8 +50,7 @@ record DispatchProperties(
         @DefaultValue("5s") @NotNull Duration reaperInterval,
         @DefaultValue("10s") @NotNull Duration reconnectGrace,
         @DefaultValue("30s") @NotNull Duration maxErrorBackoff,
-        @DefaultValue("20s") @NotNull Duration shutdownTimeout,
-        @DefaultValue("1") @Min(1) int pollLoops) {
+        @DefaultValue("20s") @NotNull Duration shutdownTimeout) {
 
     /** DESIGN §4: the default is at-most-once, because a lost answer may hide a job TheRouter will bill. */
     enum AmbiguousSubmitPolicy {

@@ -28,7 +28,7 @@ class Workers implements SmartLifecycle {
     private final JobClaims claims;
     private final ReplicaIdentity worker;
     private final WorkerLoop dispatcher;
-    private final List<WorkerLoop> pollers;
+    private final WorkerLoop poller;
     private final WorkerLoop reaper;
     private volatile boolean running;
 
@@ -39,10 +39,8 @@ class Workers implements SmartLifecycle {
         this.worker = worker;
         this.dispatcher = new WorkerLoop("dispatcher", dispatcher::dispatchOnce, properties.batchSize(),
                 properties.idleDelay(), properties.maxErrorBackoff());
-        this.pollers = java.util.stream.IntStream.rangeClosed(1, properties.pollLoops())
-                .mapToObj(i -> new WorkerLoop(properties.pollLoops() == 1 ? "poller" : "poller-" + i,
-                        poller::pollOnce, properties.batchSize(), properties.idleDelay(), properties.maxErrorBackoff()))
-                .toList();
+        this.poller = new WorkerLoop("poller", poller::pollOnce, properties.batchSize(), properties.idleDelay(),
+                properties.maxErrorBackoff());
         this.reaper = new WorkerLoop("reaper", reaper::reapOnce, Integer.MAX_VALUE, properties.reaperInterval(),
                 properties.maxErrorBackoff());
     }
@@ -91,8 +89,6 @@ class Workers implements SmartLifecycle {
     }
 
     private List<WorkerLoop> loops() {
-        List<WorkerLoop> loops = new java.util.ArrayList<>(List.of(dispatcher, reaper));
-        loops.addAll(pollers);
-        return loops;
+        return List.of(dispatcher, poller, reaper);
     }
 }

@@ -264,6 +264,7 @@ public final class WorkInFlightBench {
                 "--jobs.link-secret=bench-link-secret-0123456789abcdefghij",
                 "--dispatch.budget.requests-per-second=" + rate,
                 "--dispatch.budget.burst=" + burst,
+                // 1: the service as shipped; other values only for a branch that adds dispatch.poll-loops
                 "--dispatch.poll-loops=" + loops,
                 // the per-replica cap of polls (50/s by default) would bind first on one instance; the account
                 // budget under test is dispatch.budget
