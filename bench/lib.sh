@@ -22,6 +22,9 @@ start_postgres() {
     local port=$1 dir=$2 fresh=${3:-true} log
     log="$dir.log"
     mkdir -p "$(dirname "$dir")"
+    # emptied here, not only by the background redirect below, which may come after the first grep: a previous run's
+    # "POSTGRES READY" must not pass for this one's
+    : >"$log"
     # exec: POSTGRES_PID is then the JVM itself, which stops PostgreSQL on SIGTERM
     (exec java -cp "$BENCH_ROOT/target/test-classes:$BENCH_ROOT/target/classes:$(cat "$BENCH_ROOT/target/cp.txt")" \
         "$BENCH_ROOT/bench/RunTestScopeMain.java" com.acme.imageedit.bench.StandalonePostgres "$port" "$dir" "$fresh" \

@@ -14,6 +14,49 @@ import reactor.core.publisher.Mono;
 @Component
 class JobClaims {
 
+    /**
+     * The fair-share submit claim ({@link #claimForSubmit}); named parameters {@code :worker}, {@code :lease} (ms) and
+     * {@code :limit}. A constant so that the query-plan benchmark explains exactly this text.
+     */
+    static final String CLAIM_FOR_SUBMIT = """
+                update jobs set status = 'SUBMITTING', leased_by = :worker,
+                       lease_until = now() + :lease * interval '1 millisecond', version = version + 1
+                where id in (
+                    select id from (
+                        select c.id, c.next_attempt_at,
+                               row_number() over (partition by c.team_id order by c.next_attempt_at) as turn
+                        from teams t
+                        cross join lateral (
+                            select j.id, j.team_id, j.next_attempt_at from jobs j
+                            where j.team_id = t.id and j.status = 'QUEUED' and j.next_attempt_at <= now()
+                            order by j.next_attempt_at
+                            limit case when t.max_in_flight is null then :limit
+                                       else least(:limit, greatest(0, t.max_in_flight
+                                            - (select count(*) from jobs f where f.team_id = t.id
+                                                 and f.status in ('SUBMITTING', 'RUNNING'))))
+                                  end
+                            for update of j skip locked) c
+                    ) ranked
+                    order by turn, next_attempt_at
+                    limit :limit)
+                returning\s""" + ClaimedJob.COLUMNS;
+
+    /**
+     * The most-overdue-first poll claim ({@link #claimForPoll}); the same parameters. Served by the partial index
+     * {@code jobs_running_due}, which holds running jobs only, however many finished jobs the table keeps.
+     */
+    static final String CLAIM_FOR_POLL = """
+                update jobs set leased_by = :worker, lease_until = now() + :lease * interval '1 millisecond',
+                       next_attempt_at = now() + :lease * interval '1 millisecond', version = version + 1,
+                       last_poll_at = now()
+                from (select id as due_id, last_poll_at as previous_poll_at from jobs
+                      where status = 'RUNNING' and next_attempt_at <= now()
+                      order by next_attempt_at
+                      limit :limit
+                      for update skip locked) due
+                where id = due.due_id
+                returning previous_poll_at,\s""" + ClaimedJob.COLUMNS;
+
     private final DatabaseClient db;
 
     JobClaims(DatabaseClient db) {
@@ -28,28 +71,7 @@ class JobClaims {
      * up to a batch each.
      */
     Flux<ClaimedJob> claimForSubmit(String worker, int limit, Duration lease) {
-        return db.sql("""
-                        update jobs set status = 'SUBMITTING', leased_by = :worker,
-                               lease_until = now() + :lease * interval '1 millisecond', version = version + 1
-                        where id in (
-                            select id from (
-                                select c.id, c.next_attempt_at,
-                                       row_number() over (partition by c.team_id order by c.next_attempt_at) as turn
-                                from teams t
-                                cross join lateral (
-                                    select j.id, j.team_id, j.next_attempt_at from jobs j
-                                    where j.team_id = t.id and j.status = 'QUEUED' and j.next_attempt_at <= now()
-                                    order by j.next_attempt_at
-                                    limit case when t.max_in_flight is null then :limit
-                                               else least(:limit, greatest(0, t.max_in_flight
-                                                    - (select count(*) from jobs f where f.team_id = t.id
-                                                         and f.status in ('SUBMITTING', 'RUNNING'))))
-                                          end
-                                    for update of j skip locked) c
-                            ) ranked
-                            order by turn, next_attempt_at
-                            limit :limit)
-                        returning\s""" + ClaimedJob.COLUMNS)
+        return db.sql(CLAIM_FOR_SUBMIT)
                 .bind("worker", worker)
                 .bind("lease", lease.toMillis())
                 .bind("limit", limit)
@@ -64,17 +86,7 @@ class JobClaims {
      * finished finished upstream.
      */
     Flux<ClaimedJob> claimForPoll(String worker, int limit, Duration lease) {
-        return db.sql("""
-                        update jobs set leased_by = :worker, lease_until = now() + :lease * interval '1 millisecond',
-                               next_attempt_at = now() + :lease * interval '1 millisecond', version = version + 1,
-                               last_poll_at = now()
-                        from (select id as due_id, last_poll_at as previous_poll_at from jobs
-                              where status = 'RUNNING' and next_attempt_at <= now()
-                              order by next_attempt_at
-                              limit :limit
-                              for update skip locked) due
-                        where id = due.due_id
-                        returning previous_poll_at,\s""" + ClaimedJob.COLUMNS)
+        return db.sql(CLAIM_FOR_POLL)
                 .bind("worker", worker)
                 .bind("lease", lease.toMillis())
                 .bind("limit", limit)

@@ -14,6 +14,8 @@ import reactor.core.scheduler.Schedulers;
 final class SimulatorEngine {
 
     private static final String ID_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789";
+    /** About 25 MB at most: enough for minutes of polls at hundreds per second. */
+    static final int MAX_POLL_ARRIVALS = 250_000;
 
     private final SimulatorProperties properties;
     private final DurationSampler sampler;
@@ -29,6 +31,9 @@ final class SimulatorEngine {
     private volatile SimulatorOutage outage;
     private final java.util.concurrent.atomic.AtomicInteger outageCalls = new java.util.concurrent.atomic.AtomicInteger();
     private final java.util.Queue<Instant> submitArrivals = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private final java.util.Queue<PollArrival> pollArrivals = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private final java.util.concurrent.atomic.AtomicInteger pollArrivalCount =
+            new java.util.concurrent.atomic.AtomicInteger();
 
     private record Limits(SimulatorFaults faults, TokenBucket bucket) {
 
@@ -97,6 +102,17 @@ final class SimulatorEngine {
 
     java.util.List<Instant> submitArrivals() {
         return java.util.List.copyOf(submitArrivals);
+    }
+
+    /** Logs a served poll; the first {@link #MAX_POLL_ARRIVALS} since start or reset are kept, later ones only counted. */
+    void notePollArrival(String upstreamId, Instant at) {
+        if (pollArrivalCount.incrementAndGet() <= MAX_POLL_ARRIVALS) {
+            pollArrivals.add(new PollArrival(upstreamId, at));
+        }
+    }
+
+    java.util.List<PollArrival> pollArrivals() {
+        return java.util.List.copyOf(pollArrivals);
     }
 
     /** Empty when the call may proceed, else how long until it could. */
@@ -205,6 +221,8 @@ final class SimulatorEngine {
     void reset() {
         outage = null;
         submitArrivals.clear();
+        pollArrivals.clear();
+        pollArrivalCount.set(0);
         jobs.clear();
         inputs.clear();
         results.clear();

@@ -216,6 +216,7 @@ final class SimulatorRoutes {
     private Mono<ServerResponse> poll(ServerRequest request) {
         counters.polls.increment();
         String id = request.pathVariable("id");
+        engine.notePollArrival(id, Instant.now());
         return engine.job(id)
                 .map(job -> ServerResponse.ok().contentType(MediaType.APPLICATION_JSON)
                         .bodyValue(JobJson.render(job, Instant.now(), base(request), engine.isoTimestamps())))

@@ -88,6 +88,15 @@ public final class TheRouterSimulator implements AutoCloseable {
     }
 
     /**
+     * Each served poll ({@code GET /v1/jobs/{id}}, after authentication, outage and rate limit) with the id asked for and
+     * when it arrived, in arrival order, since start or reset; at most the first 250,000. For checking the order and
+     * pace of polls against the jobs' due times.
+     */
+    public java.util.List<PollArrival> pollArrivals() {
+        return engine.pollArrivals();
+    }
+
+    /**
      * When the job reaches (or reached) its terminal status upstream, fixed at submit; empty for an unknown id or a job
      * that never finishes. Comparing it with the proxy's own completion time gives the detection lag.
      */

@@ -62,6 +62,26 @@ class TheRouterSimulatorTest {
     }
 
     @Test
+    void servedPollsAreLoggedWithTheirIdsInArrivalOrderUntilReset() {
+        String first = submittedId(uniquePrompt());
+        String second = submittedId(uniquePrompt());
+        Instant before = Instant.now();
+
+        client.poll(second);
+        client.poll(first);
+        client.poll(second);
+        client.get("/v1/jobs/" + first, null).block(WAIT); // refused with 401: not a served poll
+
+        List<PollArrival> polls = simulator.pollArrivals();
+        assertThat(polls).extracting(PollArrival::upstreamId).containsExactly(second, first, second);
+        assertThat(polls).extracting(PollArrival::at).isSorted().allSatisfy(at -> assertThat(at).isAfterOrEqualTo(before));
+        assertThat(polls).hasSize((int) simulator.stats().polls());
+
+        simulator.reset();
+        assertThat(simulator.pollArrivals()).isEmpty();
+    }
+
+    @Test
     void jobSucceedsAndItsResultDownloadsAsADifferentPng() {
         String id = submittedId(uniquePrompt());
 
