@@ -5,16 +5,17 @@
 # the same concurrency on the same PostgreSQL, alternating ROUNDS times in one run; ratio = service / pgbench.
 # Every phase starts from empty job tables (truncate + checkpoint) after the service and pgbench were warmed up.
 # A second, informational pgbench baseline adds the budget statements (every statement of the service's transaction).
-# Args (environment): DURATION (30 s), WARMUP (10 s), CONC (64), ROUNDS (2), PROFILE (0; 1 = JFR during the service
+# Args (environment): DURATION (30 s), WARMUP (30 s of the service; pgbench warms up 10 s), CONC (64), ROUNDS (2), PROFILE (0; 1 = JFR during the service
 # phases, summarised by bench/jfr-hot.sh), JAVA_OPTS (default empty: JVM ergonomics), SKIP_BUILD (0).
 # Loopback only; about 4 min with the defaults on 2 cores. Output and raw logs: target/bench/accept-<time>/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/lib.sh
 source bench/service-lib.sh
+source bench/accept-body.sh
 
 DURATION=${DURATION:-30}
-WARMUP=${WARMUP:-10}
+WARMUP=${WARMUP:-30}
 CONC=${CONC:-64}
 ROUNDS=${ROUNDS:-2}
 PROFILE=${PROFILE:-0}
@@ -33,13 +34,7 @@ echo "started $(date -u '+%Y-%m-%d %H:%M:%S UTC'); load average before: $(cut -d
 # The request body: multipart with model, prompt and the image (a real 512x512 PNG of exactly 49,152 bytes).
 export ACCEPT_BOUNDARY=bench-boundary-7d1f3a9c
 export ACCEPT_BODY="$OUT/accept-body.bin"
-{
-    printf -- '--%s\r\nContent-Disposition: form-data; name="model"\r\n\r\nqwen/qwen-image-edit\r\n' "$ACCEPT_BOUNDARY"
-    printf -- '--%s\r\nContent-Disposition: form-data; name="prompt"\r\n\r\nTurn this scene into a watercolor painting\r\n' "$ACCEPT_BOUNDARY"
-    printf -- '--%s\r\nContent-Disposition: form-data; name="image"; filename="edit-48k.png"\r\nContent-Type: image/png\r\n\r\n' "$ACCEPT_BOUNDARY"
-    cat bench/edit-48k.png
-    printf -- '\r\n--%s--\r\n' "$ACCEPT_BOUNDARY"
-} >"$ACCEPT_BODY"
+write_accept_body "$ACCEPT_BODY" "$ACCEPT_BOUNDARY"
 IMG_HEX="\\x$(od -An -v -tx1 bench/edit-48k.png | tr -d ' \n')"
 
 start_postgres "$BENCH_PG_PORT" "$OUT/pgdata" true
@@ -63,7 +58,7 @@ curl -fs -o /dev/null -w 'first accept: HTTP %{http_code}\n' -X POST "http://127
     -H "Authorization: Bearer $BENCH_KEY" -H "Content-Type: multipart/form-data; boundary=$ACCEPT_BOUNDARY" \
     --data-binary @"$ACCEPT_BODY"
 run_wrk "$WARMUP" >"$OUT/warmup-wrk.txt"
-run_pgbench bench/pgbench-accept.sql "$WARMUP" >"$OUT/warmup-pgbench.txt"
+run_pgbench bench/pgbench-accept.sql 10 >"$OUT/warmup-pgbench.txt"
 
 rows() {
     bench_psql -c "select (select count(*) from jobs) || ' ' || (select count(*) from job_images where role = 'INPUT')
@@ -88,7 +83,7 @@ for round in $(seq 1 "$ROUNDS"); do
     : >"$OUT/rss-r$round.txt"
     sample_rss "$SERVICE_PID" "$OUT/rss-r$round.txt" &
     sampler=$!
-    if [ "$PROFILE" = 1 ]; then jcmd "$SERVICE_PID" JFR.start name=bench settings=profile >/dev/null; fi
+    if [ "$PROFILE" = 1 ]; then jcmd "$SERVICE_PID" JFR.start name=bench settings=default >/dev/null; fi
     out=$(run_wrk "$DURATION")
     if [ "$PROFILE" = 1 ]; then jcmd "$SERVICE_PID" JFR.stop name=bench filename="$OUT/service-r$round.jfr" >/dev/null; fi
     kill "$sampler" 2>/dev/null || true

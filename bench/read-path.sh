@@ -4,7 +4,7 @@
 # with CONC connections over READ_JOBS seeded succeeded jobs picked at random, against pgbench selecting the same row
 # (same columns, same predicate) by key at the same concurrency on the same PostgreSQL, alternating ROUNDS times in
 # one run; ratio = service / pgbench. Everything on the same cores: wrk, pgbench, the service and PostgreSQL.
-# Args (environment): DURATION (30 s), WARMUP (10 s), CONC (64), ROUNDS (2), READ_JOBS (10000), PROFILE (0; 1 = JFR
+# Args (environment): DURATION (30 s), WARMUP (30 s of the service; pgbench warms up 10 s), CONC (64), ROUNDS (2), READ_JOBS (10000), PROFILE (0; 1 = JFR
 # during the service phases), JAVA_OPTS (default empty), SKIP_BUILD (0).
 # Loopback only; about 3 min with the defaults. Output and raw logs: target/bench/read-<time>/.
 set -euo pipefail
@@ -13,7 +13,7 @@ source bench/lib.sh
 source bench/service-lib.sh
 
 DURATION=${DURATION:-30}
-WARMUP=${WARMUP:-10}
+WARMUP=${WARMUP:-30}
 CONC=${CONC:-64}
 ROUNDS=${ROUNDS:-2}
 PROFILE=${PROFILE:-0}
@@ -61,7 +61,7 @@ run_wrk() { # SECONDS
 }
 
 run_wrk "$WARMUP" >"$OUT/warmup-wrk.txt"
-run_pgbench "$WARMUP" >"$OUT/warmup-pgbench.txt"
+run_pgbench 10 >"$OUT/warmup-pgbench.txt"
 
 printf '%s\n' "| round | side | ops | per s | p50 ms | p90 ms | p99 ms | max ms | errors |" \
     "|---|---|---|---|---|---|---|---|---|" >"$OUT/table.md"
@@ -74,7 +74,7 @@ for round in $(seq 1 "$ROUNDS"); do
     echo "| $round | pgbench select by key | $(field n "$lat") | $tps | $(field p50_ms "$lat") | $(field p90_ms "$lat") | $(field p99_ms "$lat") | $(field max_ms "$lat") | ${failed:-?} |" >>"$OUT/table.md"
     PG_TPS[$round]=$tps
 
-    if [ "$PROFILE" = 1 ]; then jcmd "$SERVICE_PID" JFR.start name=bench settings=profile >/dev/null; fi
+    if [ "$PROFILE" = 1 ]; then jcmd "$SERVICE_PID" JFR.start name=bench settings=default >/dev/null; fi
     out=$(run_wrk "$DURATION")
     if [ "$PROFILE" = 1 ]; then jcmd "$SERVICE_PID" JFR.stop name=bench filename="$OUT/service-r$round.jfr" >/dev/null; fi
     echo "$out" >"$OUT/wrk-r$round.txt"

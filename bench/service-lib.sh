@@ -1,6 +1,7 @@
 # Shared by accept-path.sh, read-path.sh and startup-memory.sh (source after lib.sh): the packaged service as its own
 # process against the stand-alone PostgreSQL of lib.sh, psql/pgbench against the same database, and the statistics.
-# Loopback only. Ports can be moved with BENCH_PG_PORT / BENCH_PORT when another run holds them.
+# Loopback only. Ports can be moved with BENCH_PG_PORT / BENCH_PORT when another run holds them; SERVICE_JAR=path runs
+# another build of the service (e.g. a copy of the jar from before a change, for a before/after comparison).
 
 BENCH_PG_PORT=${BENCH_PG_PORT:-56410}
 BENCH_PORT=${BENCH_PORT:-18410}
@@ -28,7 +29,7 @@ start_service() {
     SERVICE_T0_MS=$(date +%s%3N)
     # shellcheck disable=SC2086
     (DB_HOST=127.0.0.1 DB_PORT=$BENCH_PG_PORT DB_NAME=imageedit DB_USER=postgres DB_PASSWORD=postgres \
-        exec java ${JAVA_OPTS:-} "$@" -jar "$(service_jar)" --server.port="$BENCH_PORT" \
+        exec java ${JAVA_OPTS:-} "$@" -jar "${SERVICE_JAR:-$(service_jar)}" --server.port="$BENCH_PORT" \
         --spring.config.additional-location="file:$BENCH_ROOT/bench/bench-service.yml" >"$log" 2>&1) &
     SERVICE_PID=$!
 }
