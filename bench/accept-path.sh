@@ -5,6 +5,8 @@
 # the same concurrency on the same PostgreSQL, alternating ROUNDS times in one run; ratio = service / pgbench.
 # Every phase starts from empty job tables (truncate + checkpoint) after the service and pgbench were warmed up.
 # A second, informational pgbench baseline adds the budget statements (every statement of the service's transaction).
+# TEAMS=N (1..4, default 1) spreads the service's submits over N teams (bench-service.yml), each with its own budget
+# rows: a team's submits queue on its budget rows until each commits, so one team measures the per-team ceiling.
 # Args (environment): DURATION (30 s), WARMUP (30 s of the service; pgbench warms up 10 s), CONC (64), ROUNDS (2), PROFILE (0; 1 = JFR during the service
 # phases, summarised by bench/jfr-hot.sh), JAVA_OPTS (default empty: JVM ergonomics), SKIP_BUILD (0).
 # Loopback only; about 4 min with the defaults on 2 cores. Output and raw logs: target/bench/accept-<time>/.
@@ -19,6 +21,7 @@ WARMUP=${WARMUP:-30}
 CONC=${CONC:-64}
 ROUNDS=${ROUNDS:-2}
 PROFILE=${PROFILE:-0}
+export BENCH_TEAMS=${TEAMS:-1}
 OUT="$PWD/target/bench/accept-$(date -u +%Y%m%dT%H%M%SZ)"
 mkdir -p "$OUT"
 
@@ -29,7 +32,7 @@ cleanup() {
 trap cleanup EXIT INT TERM
 
 bench_build_all
-echo "started $(date -u '+%Y-%m-%d %H:%M:%S UTC'); load average before: $(cut -d' ' -f1-3 /proc/loadavg)" | tee "$OUT/summary.txt"
+echo "started $(date -u '+%Y-%m-%d %H:%M:%S UTC'); load average before: $(cut -d' ' -f1-3 /proc/loadavg); teams: $BENCH_TEAMS; jar: ${SERVICE_JAR:-$(service_jar)}" | tee "$OUT/summary.txt"
 
 # The request body: multipart with model, prompt and the image (a real 512x512 PNG of exactly 49,152 bytes).
 export ACCEPT_BOUNDARY=bench-boundary-7d1f3a9c
