@@ -7,7 +7,7 @@
 # A second, informational pgbench baseline adds the budget statements (every statement of the service's transaction).
 # TEAMS=N (1..4, default 1) spreads the service's submits over N teams (bench-service.yml), each with its own budget
 # rows: a team's submits queue on its budget rows until each commits, so one team measures the per-team ceiling.
-# Args (environment): DURATION (30 s), WARMUP (30 s of the service; pgbench warms up 10 s), CONC (64), ROUNDS (2), PROFILE (0; 1 = JFR during the service
+# Args (environment): DURATION (30 s), WARMUP (60 s of the service: its JIT needs that on 2 busy cores; pgbench warms up 10 s), CONC (64), ROUNDS (2), PROFILE (0; 1 = JFR during the service
 # phases, summarised by bench/jfr-hot.sh), JAVA_OPTS (default empty: JVM ergonomics), SKIP_BUILD (0).
 # Loopback only; about 4 min with the defaults on 2 cores. Output and raw logs: target/bench/accept-<time>/.
 set -euo pipefail
@@ -17,7 +17,7 @@ source bench/service-lib.sh
 source bench/accept-body.sh
 
 DURATION=${DURATION:-30}
-WARMUP=${WARMUP:-30}
+WARMUP=${WARMUP:-60}
 CONC=${CONC:-64}
 ROUNDS=${ROUNDS:-2}
 PROFILE=${PROFILE:-0}
@@ -87,6 +87,11 @@ for round in $(seq 1 "$ROUNDS"); do
     sample_rss "$SERVICE_PID" "$OUT/rss-r$round.txt" &
     sampler=$!
     if [ "$PROFILE" = 1 ]; then jcmd "$SERVICE_PID" JFR.start name=bench settings=default >/dev/null; fi
+    # Half-way through: what the service's connections are doing in PostgreSQL (waits on the budget rows show here).
+    (sleep $((DURATION / 2)); bench_psql -c "select count(*), coalesce(wait_event_type, '-') || ':' || coalesce(wait_event, '-'),
+        state, left(regexp_replace(query, '\s+', ' ', 'g'), 40) from pg_stat_activity
+        where datname = 'imageedit' and pid <> pg_backend_pid() group by 2, 3, 4 order by 1 desc" \
+        >"$OUT/pg-activity-r$round.txt" 2>&1 || true) &
     out=$(run_wrk "$DURATION")
     if [ "$PROFILE" = 1 ]; then jcmd "$SERVICE_PID" JFR.stop name=bench filename="$OUT/service-r$round.jfr" >/dev/null; fi
     kill "$sampler" 2>/dev/null || true
@@ -100,6 +105,8 @@ for round in $(seq 1 "$ROUNDS"); do
     SVC_P99[$round]=$(field p99_ms "$line")
     rss=$(sort -n "$OUT/rss-r$round.txt" | awk '{s += $1; m = $1} END {printf "rss_peak_mb=%.0f rss_mean_mb=%.0f", m / 1024, s / NR / 1024}')
     echo "round $round service RSS under load: $rss" | tee -a "$OUT/summary.txt"
+    echo "round $round PostgreSQL sessions half-way (count|wait|state|statement):" | tee -a "$OUT/summary.txt"
+    tee -a "$OUT/summary.txt" <"$OUT/pg-activity-r$round.txt"
 done
 
 # Informational: the whole statement list of the service's transaction (with the budget reservation).

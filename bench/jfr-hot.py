@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Summarises a JFR recording's CPU samples (jdk.ExecutionSample) and allocation samples (jdk.ObjectAllocationSample):
-top methods by self samples, top methods by inclusive samples (every method on the stack counted once per sample),
+samples by owning library (the package, in three name parts, of the topmost frame outside the JDK; Reactor's and
+Micrometer's context propagation counted as one), top methods by self samples, top methods by inclusive samples (every method on the stack counted once per sample),
 our own code (com.acme) by inclusive samples, and threads. Usage: jfr-hot.py FILE.jfr [TOP]. JDK 17's jfr has no
 'view' command, so this reads 'jfr print' output."""
 import collections
@@ -34,6 +35,18 @@ def events(kind):
             yield thread, frames, weight
 
 
+def owner(frames):
+    for f in frames:
+        if f.startswith(("java.", "jdk.", "sun.")):
+            continue
+        if f.startswith(("io.micrometer.context", "reactor.core.publisher.ContextPropagation",
+                         "reactor.core.publisher.FluxContextWriteRestoring",
+                         "reactor.core.publisher.MonoContextWriteRestoring")):
+            return "context-propagation"
+        return ".".join(f.split(".")[:3])
+    return "jdk-only"
+
+
 def show(title, counter, total, unit):
     print(f"\n{title} (of {total:.0f} {unit})")
     for name, n in counter.most_common(top):
@@ -41,13 +54,14 @@ def show(title, counter, total, unit):
 
 
 for kind, unit in (("jdk.ExecutionSample", "samples"), ("jdk.ObjectAllocationSample", "bytes sampled")):
-    self_, incl, ours, threads, total = (collections.Counter(), collections.Counter(), collections.Counter(),
-                                         collections.Counter(), 0.0)
+    self_, incl, ours, threads, owners, total = (collections.Counter(), collections.Counter(), collections.Counter(),
+                                                 collections.Counter(), collections.Counter(), 0.0)
     for thread, frames, weight in events(kind):
         w = 1 if kind == "jdk.ExecutionSample" else weight
         total += w
         threads[thread] += w
         self_[frames[0]] += w
+        owners[owner(frames)] += w
         for name in set(frames):
             incl[name] += w
             if name.startswith("com.acme."):
@@ -57,6 +71,7 @@ for kind, unit in (("jdk.ExecutionSample", "samples"), ("jdk.ObjectAllocationSam
         continue
     print(f"\n===== {kind} =====")
     show("threads", threads, total, unit)
+    show("by owning library (topmost non-JDK frame)", owners, total, unit)
     show("self (top frame)", self_, total, unit)
     show("inclusive", incl, total, unit)
     show("inclusive, com.acme only", ours, total, unit)

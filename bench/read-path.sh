@@ -4,7 +4,7 @@
 # with CONC connections over READ_JOBS seeded succeeded jobs picked at random, against pgbench selecting the same row
 # (same columns, same predicate) by key at the same concurrency on the same PostgreSQL, alternating ROUNDS times in
 # one run; ratio = service / pgbench. Everything on the same cores: wrk, pgbench, the service and PostgreSQL.
-# Args (environment): DURATION (30 s), WARMUP (30 s of the service; pgbench warms up 10 s), CONC (64), ROUNDS (2), READ_JOBS (10000), PROFILE (0; 1 = JFR
+# Args (environment): DURATION (30 s), WARMUP (60 s of the service: its JIT needs that on 2 busy cores; pgbench warms up 10 s), CONC (64), ROUNDS (2), READ_JOBS (10000), PROFILE (0; 1 = JFR
 # during the service phases), JAVA_OPTS (default empty), SKIP_BUILD (0).
 # Loopback only; about 3 min with the defaults. Output and raw logs: target/bench/read-<time>/.
 set -euo pipefail
@@ -13,7 +13,7 @@ source bench/lib.sh
 source bench/service-lib.sh
 
 DURATION=${DURATION:-30}
-WARMUP=${WARMUP:-30}
+WARMUP=${WARMUP:-60}
 CONC=${CONC:-64}
 ROUNDS=${ROUNDS:-2}
 PROFILE=${PROFILE:-0}
