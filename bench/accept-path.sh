@@ -64,8 +64,11 @@ run_wrk "$WARMUP" >"$OUT/warmup-wrk.txt"
 run_pgbench bench/pgbench-accept.sql 10 >"$OUT/warmup-pgbench.txt"
 
 rows() {
+    # One statement, one snapshot: jobs, input images, images of the right size, and jobs without their input (must be 0).
     bench_psql -c "select (select count(*) from jobs) || ' ' || (select count(*) from job_images where role = 'INPUT')
-                   || ' ' || (select count(*) from job_images where role = 'INPUT' and octet_length(bytes) = 49152)"
+                   || ' ' || (select count(*) from job_images where role = 'INPUT' and octet_length(bytes) = 49152)
+                   || ' ' || (select count(*) from jobs j where not exists (select 1 from job_images i
+                                  where i.job_id = j.id and i.role = 'INPUT'))"
 }
 
 printf '%s\n' "| round | side | ops | per s | p50 ms | p90 ms | p99 ms | max ms | errors | rows jobs/images |" \
@@ -77,7 +80,7 @@ for round in $(seq 1 "$ROUNDS"); do
     tps=$(sed -n 's/^tps = \([0-9.]*\) (without initial connection time)/\1/p' <<<"$out")
     failed=$(sed -n 's/^number of failed transactions: \([0-9]*\).*/\1/p' <<<"$out")
     lat=$(pgbench_latency "$OUT"/pgb-r$round.*)
-    read -r j i full <<<"$(rows)"
+    read -r j i full orphans <<<"$(rows)"
     echo "| $round | pgbench job+image | $(field n "$lat") | $tps | $(field p50_ms "$lat") | $(field p90_ms "$lat") | $(field p99_ms "$lat") | $(field max_ms "$lat") | ${failed:-?} | $j/$i |" >>"$OUT/table.md"
     PG_TPS[$round]=$tps
     PG_P99[$round]=$(field p99_ms "$lat")
@@ -98,9 +101,9 @@ for round in $(seq 1 "$ROUNDS"); do
     wait "$sampler" 2>/dev/null || true
     echo "$out" >"$OUT/wrk-r$round.txt"
     line=$(grep '^WRK ' <<<"$out")
-    read -r j i full <<<"$(rows)"
+    read -r j i full orphans <<<"$(rows)"
     errors=$(( $(field non2xx "$line") + $(field connect "$line") + $(field read "$line") + $(field write "$line") + $(field timeout "$line") ))
-    echo "| $round | service | $(field requests "$line") | $(field rps "$line") | $(field p50_ms "$line") | $(field p90_ms "$line") | $(field p99_ms "$line") | $(field max_ms "$line") | $errors | $j/$i ($full of 49,152 bytes) |" >>"$OUT/table.md"
+    echo "| $round | service | $(field requests "$line") | $(field rps "$line") | $(field p50_ms "$line") | $(field p90_ms "$line") | $(field p99_ms "$line") | $(field max_ms "$line") | $errors | $j/$i ($full of 49,152 bytes; $orphans jobs without input) |" >>"$OUT/table.md"
     SVC_RPS[$round]=$(field rps "$line")
     SVC_P99[$round]=$(field p99_ms "$line")
     rss=$(sort -n "$OUT/rss-r$round.txt" | awk '{s += $1; m = $1} END {printf "rss_peak_mb=%.0f rss_mean_mb=%.0f", m / 1024, s / NR / 1024}')
@@ -115,7 +118,7 @@ out=$(run_pgbench bench/pgbench-accept-full.sql "$DURATION" "$OUT/pgb-full")
 echo "$out" >"$OUT/pgbench-full.txt"
 tps=$(sed -n 's/^tps = \([0-9.]*\) (without initial connection time)/\1/p' <<<"$out")
 lat=$(pgbench_latency "$OUT"/pgb-full.*)
-read -r j i full <<<"$(rows)"
+read -r j i full orphans <<<"$(rows)"
 echo "| - | pgbench job+image+budget (informational) | $(field n "$lat") | $tps | $(field p50_ms "$lat") | $(field p90_ms "$lat") | $(field p99_ms "$lat") | $(field max_ms "$lat") | - | $j/$i |" >>"$OUT/table.md"
 
 cat "$OUT/table.md" | tee -a "$OUT/summary.txt"
