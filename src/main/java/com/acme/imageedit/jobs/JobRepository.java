@@ -77,12 +77,13 @@ class JobRepository {
         return claimKey(id, teamId, idempotency)
                 .then(job)
                 .flatMap(inserted -> image.thenReturn(inserted))
-                // The budget row is the one lock all of a team's submits share: taken last, it is held only until
-                // the commit, so a team's submits do not queue behind each other's image inserts.
-                .flatMap(inserted -> budgets.reserve(teamId, request.model().priceUsd()).thenReturn(inserted))
                 .flatMap(inserted -> Mono.fromCallable(() -> render.apply(inserted))
                         .flatMap(body -> storeAnswer(teamId, idempotency, body)
                                 .thenReturn(new Accepted(inserted, body, false))))
+                // The budget rows are the one lock all of a team's submits share: taken last, by one statement, they
+                // are held only until the commit that follows it, so a team's submits do not queue behind each
+                // other's image inserts, answer rendering or idempotency bookkeeping.
+                .flatMap(accepted -> budgets.reserve(teamId, request.model().priceUsd()).thenReturn(accepted))
                 .as(tx::transactional)
                 .onErrorResume(KeyTaken.class, taken -> replay(teamId, idempotency));
     }

@@ -32,30 +32,37 @@ public class Budgets {
         TeamsProperties.Team settings = properties.team(team).orElse(null);
         BigDecimal daily = settings == null ? null : settings.dailyBudgetUsd();
         BigDecimal monthly = settings == null ? null : settings.monthlyBudgetUsd();
-        Mono<Void> rows = db.sql("""
-                        insert into budget_usage (team_id, period, period_start)
-                        values (:team, 'DAY', (now() at time zone 'UTC')::date),
-                               (:team, 'MONTH', date_trunc('month', now() at time zone 'UTC')::date)
-                        on conflict do nothing""")
-                .bind("team", team).then();
-        // Day first, then month, in every transaction: concurrent submits lock the rows in one order, so no deadlock.
-        return rows.then(add(team, "DAY", "(now() at time zone 'UTC')::date", price, daily))
-                .flatMap(dayOk -> dayOk
-                        ? add(team, "MONTH", "date_trunc('month', now() at time zone 'UTC')::date", price, monthly)
-                        : Mono.just(false))
-                .flatMap(ok -> ok ? Mono.<Void>empty() : refusal(team, price, daily, monthly));
-    }
-
-    private Mono<Boolean> add(String team, String period, String start, BigDecimal price, BigDecimal limit) {
-        return db.sql("update budget_usage set committed_usd = committed_usd + :price "
-                        + "where team_id = :team and period = :period and period_start = " + start
-                        + " and (cast(:limit as numeric) is null or committed_usd + :price <= cast(:limit as numeric))")
-                .bind("price", price)
+        /*
+         * One statement for both periods: each row is created with the price or raised by it, only where the result
+         * stays within its limit, and both must come back, else the caller's transaction rolls the other one back.
+         * The rows are taken day first, then month, in every transaction (no deadlock), and they stay locked until
+         * the commit: every submit of the team waits for them, so this is the only round trip made while holding
+         * them before the commit (three statements did it before, and the first waited on the lock for nothing).
+         */
+        return db.sql("""
+                        insert into budget_usage as b (team_id, period, period_start, committed_usd)
+                        select :team, p.period, p.period_start, :price
+                        from (values (1, 'DAY', (now() at time zone 'UTC')::date, cast(:daily as numeric)),
+                                     (2, 'MONTH', date_trunc('month', now() at time zone 'UTC')::date,
+                                      cast(:monthly as numeric))) as p (ord, period, period_start, lim)
+                        where p.lim is null or :price <= p.lim
+                        order by p.ord
+                        on conflict (team_id, period, period_start) do update
+                            set committed_usd = b.committed_usd + excluded.committed_usd
+                            where (case b.period when 'DAY' then cast(:daily as numeric)
+                                                 else cast(:monthly as numeric) end) is null
+                               or b.committed_usd + excluded.committed_usd
+                                  <= (case b.period when 'DAY' then cast(:daily as numeric)
+                                                    else cast(:monthly as numeric) end)
+                        returning b.period""")
                 .bind("team", team)
-                .bind("period", period)
-                .bind("limit", Parameter.fromOrEmpty(limit, BigDecimal.class))
-                .fetch().rowsUpdated()
-                .map(updated -> updated == 1);
+                .bind("price", price)
+                .bind("daily", Parameter.fromOrEmpty(daily, BigDecimal.class))
+                .bind("monthly", Parameter.fromOrEmpty(monthly, BigDecimal.class))
+                .map((row, meta) -> row.get("period", String.class))
+                .all()
+                .count()
+                .flatMap(reserved -> reserved == 2 ? Mono.<Void>empty() : refusal(team, price, daily, monthly));
     }
 
     private Mono<Void> refusal(String team, BigDecimal price, BigDecimal daily, BigDecimal monthly) {
