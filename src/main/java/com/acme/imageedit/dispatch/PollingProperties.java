@@ -39,7 +39,7 @@ record PollingProperties(
         @DefaultValue("60s") @NotNull Duration maxInterval,
         @DefaultValue("2500ms") @NotNull Duration targetMedianLag,
         @DefaultValue("4500ms") @NotNull Duration targetP90Lag,
-        @DefaultValue("0.9") @DecimalMin("0.1") @DecimalMax("1.0") double safety,
+        @DefaultValue("1.0") @DecimalMin("0.1") @DecimalMax("1.0") double safety,
         @DefaultValue("0.02") @DecimalMin("0.0") @DecimalMax("0.09") double quantileMargin,
         @DefaultValue("300") @Min(10) int minSamples,
         @DefaultValue("2000") @Min(10) int window,
