@@ -21,6 +21,8 @@ import org.springframework.web.reactive.function.client.WebClient;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
+import static org.awaitility.Awaitility.await;
+
 /**
  * Acceptance 6 end to end (bench/adaptive-polling-e2e.sh): the real service (workers, poller, adaptive planner
  * learning from the completions it observes) against the real simulator, time-scaled, once with
@@ -176,21 +178,18 @@ public final class AdaptivePollingE2eBench {
             if (ids.size() != n) {
                 throw new IllegalStateException(schedule + ": " + ids.size() + " of " + n + " accepted");
             }
-            long deadline = System.currentTimeMillis() + 300_000;
-            while (true) {
-                List<Object[]> rows = db.sql("select id::text, upstream_id, finished_at, poll_count, status from jobs")
-                        .map((row, meta) -> new Object[] {row.get(0, String.class), row.get(1, String.class),
-                                row.get(2, OffsetDateTime.class), row.get(3, Integer.class), row.get(4, String.class)})
-                        .all().collectList().block(Duration.ofSeconds(30));
-                finished = rows.stream().filter(r -> ids.contains((String) r[0]) && r[2] != null).toList();
-                if (finished.size() == n) {
-                    return;
-                }
-                if (System.currentTimeMillis() > deadline) {
-                    throw new IllegalStateException(schedule + ": only " + finished.size() + " of " + n + " finished");
-                }
-                sleep(200);
-            }
+            await().atMost(Duration.ofMinutes(5)).pollInterval(Duration.ofMillis(200))
+                    .alias(schedule + ": every accepted job finished")
+                    .until(() -> {
+                        List<Object[]> rows = db.sql(
+                                        "select id::text, upstream_id, finished_at, poll_count, status from jobs")
+                                .map((row, meta) -> new Object[] {row.get(0, String.class), row.get(1, String.class),
+                                        row.get(2, OffsetDateTime.class), row.get(3, Integer.class),
+                                        row.get(4, String.class)})
+                                .all().collectList().block(Duration.ofSeconds(30));
+                        finished = rows.stream().filter(r -> ids.contains((String) r[0]) && r[2] != null).toList();
+                        return finished.size() == n;
+                    });
         }
 
         /** Status calls per job as this service counted them (the simulator's total is printed beside, to check). */
@@ -217,14 +216,5 @@ public final class AdaptivePollingE2eBench {
         List<Double> sorted = values.stream().sorted().toList();
         int rank = (int) Math.ceil(q * sorted.size());
         return sorted.get(Math.max(0, rank - 1));
-    }
-
-    private static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
     }
 }
