@@ -5,7 +5,11 @@ import java.time.OffsetDateTime;
 
 import io.r2dbc.spi.Readable;
 
-/** A job a worker holds a lease on, with the version its next transition must be guarded by. */
+/**
+ * A job a worker holds a lease on, with the version its next transition must be guarded by. A poll claim also carries
+ * how late it came after the poll was due (by the database's clock) and when it arrived ({@link System#nanoTime()}), so
+ * that the poller can tell how late the poll goes out.
+ */
 record ClaimedJob(
         String id,
         long version,
@@ -20,22 +24,33 @@ record ClaimedJob(
         int pollCount,
         Instant submittedAt,
         Instant previousPollAt,
-        boolean generation) {
+        boolean generation,
+        long lateAtClaimMillis,
+        long claimedNanos,
+        Long previousLateMillis) {
 
     static final String COLUMNS = """
             id, version, model, prompt, size, seed, cfg, num_inference_steps, upstream_id, submit_attempts, \
             poll_count, submitted_at, operation""";
 
     static ClaimedJob from(Readable row) {
-        return from(row, null);
+        return from(row, null, 0, null);
     }
 
-    /** A poll claim also carries when the job was last polled before this claim. */
+    /** A poll claim also carries when the job was last polled before this claim, and how late the claim came. */
     static ClaimedJob fromPoll(Readable row) {
-        return from(row, row.get("previous_poll_at", OffsetDateTime.class));
+        Long late = row.get("late_ms", Long.class);
+        return from(row, row.get("previous_poll_at", OffsetDateTime.class), late == null ? 0 : Math.max(0, late),
+                row.get("previous_late_ms", Long.class));
     }
 
-    private static ClaimedJob from(Readable row, OffsetDateTime previousPollAt) {
+    /** How late, after its due time, this poll is if it goes out now. */
+    long lateMillisNow() {
+        return lateAtClaimMillis + (System.nanoTime() - claimedNanos) / 1_000_000;
+    }
+
+    private static ClaimedJob from(Readable row, OffsetDateTime previousPollAt, long lateAtClaimMillis,
+                                   Long previousLateMillis) {
         OffsetDateTime submittedAt = row.get("submitted_at", OffsetDateTime.class);
         return new ClaimedJob(
                 row.get("id", String.class),
@@ -51,6 +66,9 @@ record ClaimedJob(
                 row.get("poll_count", Integer.class),
                 submittedAt == null ? null : submittedAt.toInstant(),
                 previousPollAt == null ? null : previousPollAt.toInstant(),
-                "GENERATE".equals(row.get("operation", String.class)));
+                "GENERATE".equals(row.get("operation", String.class)),
+                lateAtClaimMillis,
+                System.nanoTime(),
+                previousLateMillis);
     }
 }

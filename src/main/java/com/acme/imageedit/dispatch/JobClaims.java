@@ -1,6 +1,7 @@
 package com.acme.imageedit.dispatch;
 
 import java.time.Duration;
+import java.util.Optional;
 
 import org.springframework.r2dbc.core.DatabaseClient;
 import org.springframework.stereotype.Component;
@@ -49,13 +50,14 @@ class JobClaims {
                 update jobs set leased_by = :worker, lease_until = now() + :lease * interval '1 millisecond',
                        next_attempt_at = now() + :lease * interval '1 millisecond', version = version + 1,
                        last_poll_at = now()
-                from (select id as due_id, last_poll_at as previous_poll_at from jobs
+                from (select id as due_id, last_poll_at as previous_poll_at, next_attempt_at as due_at from jobs
                       where status = 'RUNNING' and next_attempt_at <= now()
                       order by next_attempt_at
                       limit :limit
                       for update skip locked) due
                 where id = due.due_id
-                returning previous_poll_at,\s""" + ClaimedJob.COLUMNS;
+                returning previous_poll_at, (extract(epoch from now() - due.due_at) * 1000)::bigint as late_ms,
+                          last_poll_late_ms as previous_late_ms,\s""" + ClaimedJob.COLUMNS;
 
     private final DatabaseClient db;
 
@@ -83,7 +85,8 @@ class JobClaims {
      * Takes up to {@code limit} running jobs due for a poll, most overdue first. The lease also moves the job's next
      * poll to the lease's end, so a worker that dies mid-poll simply makes the job due again when its lease runs out.
      * It also stamps {@code last_poll_at} and answers the previous stamp: the two bound when a job that this poll finds
-     * finished finished upstream.
+     * finished finished upstream. And it answers how late the claim came after the poll was due, and how late the previous
+     * poll's answer came.
      */
     Flux<ClaimedJob> claimForPoll(String worker, int limit, Duration lease) {
         return db.sql(CLAIM_FOR_POLL)
@@ -92,6 +95,16 @@ class JobClaims {
                 .bind("limit", limit)
                 .map((row, meta) -> ClaimedJob.fromPoll(row))
                 .all();
+    }
+
+    /** Time until the earliest running job's poll is due (negative when overdue); empty when none is running. */
+    Mono<Duration> untilNextPoll() {
+        return db.sql("""
+                        select (extract(epoch from min(next_attempt_at) - now()) * 1000)::bigint as wait_ms
+                        from jobs where status = 'RUNNING'""")
+                .map((row, meta) -> Optional.ofNullable(row.get("wait_ms", Long.class)))
+                .one()
+                .flatMap(wait -> Mono.justOrEmpty(wait.map(Duration::ofMillis)));
     }
 
     Mono<InputImage> inputImage(String jobId) {

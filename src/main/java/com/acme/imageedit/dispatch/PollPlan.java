@@ -36,6 +36,14 @@ record PollPlan(long[] offsetsMillis, long tailMillis) {
         return last + steps * tailMillis;
     }
 
+    /** The offset of poll number {@code k} (from 0), the tail's included. */
+    long offset(int k) {
+        if (k < offsetsMillis.length) {
+            return offsetsMillis[k];
+        }
+        return offsetsMillis[offsetsMillis.length - 1] + (long) (k - offsetsMillis.length + 1) * tailMillis;
+    }
+
     /** How many polls a job that finishes at {@code doneMillis} needs, the one that sees it finished included. */
     int pollsUntil(long doneMillis) {
         int i = Arrays.binarySearch(offsetsMillis, doneMillis);

@@ -10,6 +10,15 @@ import java.util.Arrays;
  * slack); elsewhere gaps just short enough for the p90 target; where jobs finish most densely, gaps short enough for
  * the median target. The two thresholds on S/f are searched so that, replayed over the samples themselves, the plan
  * meets both targets with the fewest polls.
+ *
+ * <p>Polls do not go out exactly when planned: they are claimed and wait for the budget, so each goes out some delay
+ * after its due time. A delay common to every poll delays every schedule alike (TheRouter's loop run by this
+ * service too), but a change of delay from one poll to the next makes the gap that hides a completion longer or shorter
+ * than planned. That blurs the edge of a lag distribution whose 90th percentile sits at the end of the p90-sized gaps,
+ * much more than it blurs the loop's even spread of lags. So plans are replayed with the observed pairs of delays (the
+ * poll that saw a job finished, and the one before it; less their median), and since the same noise also lengthens the
+ * lags of the loop the targets stand for (TheRouter's loop, every {@code tailInterval}), a plan may exceed each target by
+ * as much as that noise lengthens the loop's own lag quantile over the same samples, and no more.
  */
 final class PollPlanner {
 
@@ -23,6 +32,8 @@ final class PollPlanner {
     }
 
     private static final int CANDIDATES = 48;
+    /** How much costlier than the best new plan the plan in force may be and still be kept. */
+    static final double KEEP_WITHIN = 0.02;
     /** Grid steps per median-target gap: gaps are multiples of the grid, so a coarse one wastes polls. */
     private static final int GRID = 16;
 
@@ -30,6 +41,26 @@ final class PollPlanner {
     }
 
     static Result plan(double[] samples, Settings settings) {
+        return plan(samples, new double[0], new double[0], settings);
+    }
+
+    /**
+     * Plans from run times and the observed delays of polls (ms after their due time) that saw jobs finished, and of the
+     * polls before those (same length; both empty: polls exactly on time).
+     */
+    static Result plan(double[] samples, double[] delays, double[] previousDelays, Settings settings) {
+        return plan(samples, delays, previousDelays, settings, null);
+    }
+
+    /**
+     * The same, keeping {@code incumbent} (the plan in force; null: none) while it still meets the targets on these
+     * samples at no more than {@link #KEEP_WITHIN} more calls than the best new plan: plans that shift by a few
+     * milliseconds at every refresh would make the jobs in flight, which follow whichever plan is in force at each
+     * poll, poll twice in quick succession.
+     */
+    static Result plan(double[] samples, double[] delays, double[] previousDelays, Settings settings,
+                       PollPlan incumbent) {
+        Jitter jitter = Jitter.of(delays, previousDelays);
         double[] sorted = samples.clone();
         Arrays.sort(sorted);
         double small = clamp(settings.safety() * settings.targetMedianLag(), settings);
@@ -49,7 +80,13 @@ final class PollPlanner {
         for (int i = 0; i < CANDIDATES; i++) {
             coarse[i] = levels[(int) ((long) i * (levels.length - 1) / (CANDIDATES - 1))];
         }
-        Search search = new Search(inverseHazard, grid, horizon, small, mid, big, sorted, settings);
+        Search search = new Search(inverseHazard, grid, horizon, small, mid, big, sorted, jitter, settings);
+        if (!jitter.isNone()) {
+            PollPlan loop = PollPlan.fixed(settings.tailInterval(), settings.tailInterval());
+            Result onTime = replay(loop, sorted, 0);
+            Result noisy = replay(loop, sorted, jitter, 0, 0);
+            search.allow(noisy.medianLag() - onTime.medianLag(), noisy.p90Lag() - onTime.p90Lag());
+        }
         int bestCoarse = -1;
         for (int i = 0; i < coarse.length; i++) {
             if (search.tryB(coarse[i], levels)) {
@@ -66,9 +103,15 @@ final class PollPlanner {
             }
         }
         Result best = search.best;
+        if (best != null && incumbent != null && !incumbent.equals(best.plan())) {
+            Result kept = search.judge(incumbent);
+            if (kept != null && kept.callsPerJob() <= best.callsPerJob() * (1 + KEEP_WITHIN)) {
+                return kept;
+            }
+        }
         if (best == null) {
             // nothing met the targets (a minimum first poll beyond most completions, say): poll at the short gap
-            best = replay(build(inverseHazard, grid, horizon, 0, 0, small, small, small, settings), sorted,
+            best = replay(build(inverseHazard, grid, horizon, 0, 0, small, small, small, settings), sorted, jitter,
                     margin(settings, 0.5, sorted.length), margin(settings, 0.9, sorted.length));
         }
         return best;
@@ -92,13 +135,16 @@ final class PollPlanner {
         private final double mid;
         private final double big;
         private final double[] sorted;
+        private final Jitter jitter;
         private final Settings settings;
         private final double medianMargin;
         private final double p90Margin;
+        private double medianAllowance;
+        private double p90Allowance;
         private Result best;
 
         Search(double[] inverseHazard, double grid, double horizon, double small, double mid, double big,
-               double[] sorted, Settings settings) {
+               double[] sorted, Jitter jitter, Settings settings) {
             this.inverseHazard = inverseHazard;
             this.grid = grid;
             this.horizon = horizon;
@@ -106,9 +152,16 @@ final class PollPlanner {
             this.mid = mid;
             this.big = big;
             this.sorted = sorted;
+            this.jitter = jitter;
             this.settings = settings;
             this.medianMargin = margin(settings, 0.5, sorted.length);
             this.p90Margin = margin(settings, 0.9, sorted.length);
+        }
+
+        /** How much longer than the targets the lags may be: what the same timing noise does to the loop's. */
+        void allow(double median, double p90) {
+            this.medianAllowance = median;
+            this.p90Allowance = p90;
         }
 
         /** Finds the smallest a >= b that meets the targets with b; answers whether this improved the best. */
@@ -137,10 +190,14 @@ final class PollPlanner {
         }
 
         private Result evaluate(double a, double b) {
-            Result result = replay(build(inverseHazard, grid, horizon, a, b, small, mid, big, settings), sorted,
-                    medianMargin, p90Margin);
-            boolean meets = result.medianLag() <= settings.safety() * settings.targetMedianLag()
-                    && result.p90Lag() <= settings.safety() * settings.targetP90Lag();
+            return judge(build(inverseHazard, grid, horizon, a, b, small, mid, big, settings));
+        }
+
+        /** The plan's replay over the samples if it meets the targets, else null. */
+        Result judge(PollPlan plan) {
+            Result result = replay(plan, sorted, jitter, medianMargin, p90Margin);
+            boolean meets = result.medianLag() <= settings.safety() * settings.targetMedianLag() + medianAllowance
+                    && result.p90Lag() <= settings.safety() * settings.targetP90Lag() + p90Allowance;
             return meets ? result : null;
         }
     }
@@ -160,16 +217,76 @@ final class PollPlanner {
     }
 
     static Result replay(PollPlan plan, double[] sortedSamples, double medianMargin, double p90Margin) {
+        return replay(plan, sortedSamples, Jitter.NONE, medianMargin, p90Margin);
+    }
+
+    /**
+     * Replays with timing noise: sample i gets one observed pair of delays (relative to the usual delay, so either may be
+     * negative), picked by a fixed hash so that a replay is repeatable: every poll goes out {@code before} late, except
+     * the first one that can see the job finished, which goes out {@code detecting} late; if that one comes too early
+     * after all, the next one sees it.
+     */
+    static Result replay(PollPlan plan, double[] sortedSamples, Jitter jitter, double medianMargin,
+                         double p90Margin) {
         double[] lags = new double[sortedSamples.length];
         long calls = 0;
         for (int i = 0; i < sortedSamples.length; i++) {
-            long done = (long) Math.ceil(sortedSamples[i]);
-            calls += plan.pollsUntil(done);
-            lags[i] = plan.detectionOffset(done) - sortedSamples[i];
+            double done = sortedSamples[i];
+            if (jitter.isNone()) {
+                long at = (long) Math.ceil(done);
+                calls += plan.pollsUntil(at);
+                lags[i] = plan.detectionOffset(at) - done;
+                continue;
+            }
+            int pair = jitter.pick(i);
+            double before = jitter.before()[pair];
+            double detecting = jitter.detecting()[pair];
+            int k = plan.pollsUntil((long) Math.ceil(done - before)) - 1;
+            double answer = plan.offset(k) + detecting;
+            if (answer < done) {
+                k++;
+                answer = plan.offset(k) + before;
+            }
+            calls += k + 1;
+            lags[i] = answer - done;
         }
         Arrays.sort(lags);
         return new Result(plan, (double) calls / sortedSamples.length, quantile(lags, 0.5 + medianMargin),
                 quantile(lags, 0.9 + p90Margin));
+    }
+
+    /**
+     * Observed delays of polls, less the median of the detecting ones: the poll that saw a job finished, and the
+     * one before it, pair by pair, in the order observed (not the run times' order).
+     */
+    record Jitter(double[] detecting, double[] before) {
+
+        static final Jitter NONE = new Jitter(new double[0], new double[0]);
+
+        static Jitter of(double[] delays, double[] previousDelays) {
+            if (delays.length == 0) {
+                return NONE;
+            }
+            if (previousDelays.length != delays.length) {
+                throw new IllegalArgumentException("one previous delay per delay");
+            }
+            double[] sorted = delays.clone();
+            Arrays.sort(sorted);
+            double median = quantile(sorted, 0.5);
+            return new Jitter(Arrays.stream(delays).map(d -> d - median).toArray(),
+                    Arrays.stream(previousDelays).map(d -> d - median).toArray());
+        }
+
+        boolean isNone() {
+            return detecting.length == 0;
+        }
+
+        /** Which pair sample {@code i} gets: spread over all of them, the same every time. */
+        int pick(int i) {
+            long h = (i + 1) * 0x9E3779B97F4A7C15L;
+            h ^= h >>> 29;
+            return (int) Math.floorMod(h, (long) detecting.length);
+        }
     }
 
     static double quantile(double[] sorted, double q) {

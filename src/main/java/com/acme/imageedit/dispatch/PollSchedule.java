@@ -8,6 +8,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.r2dbc.core.DatabaseClient;
+import org.springframework.r2dbc.core.Parameter;
 import org.springframework.stereotype.Component;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
@@ -21,6 +22,8 @@ class PollSchedule {
 
     private static final Logger log = LoggerFactory.getLogger(PollSchedule.class);
     private static final int EMS_ITERATIONS = 15;
+    /** How many of the newest samples tell how late polls go out (the refresh reads them newest first). */
+    private static final int JITTER_WINDOW = 500;
 
     private final DatabaseClient db;
     private final PollingProperties polling;
@@ -49,20 +52,34 @@ class PollSchedule {
         return plan;
     }
 
-    /** Wait from now until a job submitted at {@code submittedAt} is next polled. */
+    /**
+     * Wait from now until a job submitted at {@code submittedAt} is next polled: the plan's next offset at least the
+     * minimum interval away (a job that was polled late, or by a plan that has since moved, skips an offset that close
+     * rather than poll twice in a row).
+     */
     Duration nextDelay(Instant submittedAt, Instant now) {
         long age = Math.max(0, Duration.between(submittedAt, now).toMillis());
-        return Duration.ofMillis(plan().nextOffset(age) - age);
+        long minimum = polling.mode() == PollingProperties.Mode.ADAPTIVE ? polling.minInterval().toMillis() : 1;
+        long soonest = age + Math.max(1, minimum);
+        return Duration.ofMillis(plan().nextOffset(soonest - 1) - age);
     }
 
-    /** Records when a finished job finished upstream, as known: after {@code low}, by {@code high} (ms after submit). */
-    Mono<Void> recordRunTime(String jobId, long lowMillis, long highMillis) {
+    /**
+     * Records when a finished job finished upstream, as known: after {@code low}, by {@code high} (ms after submit),
+     * and how late the poll that saw it, and the one before it, went out after their due times ({@code delay},
+     * {@code previousDelay}, ms; the latter null if not known).
+     */
+    Mono<Void> recordRunTime(String jobId, long lowMillis, long highMillis, long delayMillis, Long previousDelayMillis) {
         return db.sql("""
-                        insert into upstream_run_samples (job_id, low_ms, high_ms) values (:id, :low, :high)
+                        insert into upstream_run_samples (job_id, low_ms, high_ms, delay_ms, previous_delay_ms)
+                        values (:id, :low, :high, :delay, :previous)
                         on conflict (job_id) do nothing""")
                 .bind("id", jobId)
                 .bind("low", Math.max(0, Math.min(lowMillis, highMillis)))
                 .bind("high", Math.max(0, highMillis))
+                .bind("delay", Math.max(0, delayMillis))
+                .bind("previous", Parameter.fromOrEmpty(previousDelayMillis == null ? null
+                        : Math.max(0, previousDelayMillis), Long.class))
                 .then()
                 .onErrorResume(e -> {
                     log.debug("Could not record the run time of job {}: {}", jobId, e.toString());
@@ -72,18 +89,18 @@ class PollSchedule {
 
     /** Recomputes the plan now; answers it. Also what the background refresh runs. */
     Mono<PollPlan> refresh() {
-        return db.sql("select job_id, low_ms, high_ms from upstream_run_samples order by observed_at desc limit :n")
+        return db.sql("""
+                        select job_id, low_ms, high_ms, delay_ms, previous_delay_ms from upstream_run_samples
+                        order by observed_at desc, job_id limit :n""")
                 .bind("n", polling.window())
                 .map((row, meta) -> new Observed(row.get("job_id", String.class), row.get("low_ms", Long.class),
-                        row.get("high_ms", Long.class)))
+                        row.get("high_ms", Long.class), row.get("delay_ms", Long.class),
+                        row.get("previous_delay_ms", Long.class)))
                 .all()
                 .collectList()
                 .publishOn(Schedulers.parallel())
                 .map(this::planFrom)
                 .doOnNext(next -> {
-                    if (!next.equals(plan)) {
-                        log.info("Poll plan now {}", next);
-                    }
                     plan = next;
                     refreshedAt = Instant.now();
                 });
@@ -93,7 +110,36 @@ class PollSchedule {
         if (polling.mode() != PollingProperties.Mode.ADAPTIVE || observed.size() < polling.minSamples()) {
             return fixed;
         }
-        return PollPlanner.plan(runTimes(observed, settings), settings).plan();
+        // Timing noise follows this replica's load, which changes faster than TheRouter's run times: the newest only.
+        List<Observed> recent = observed.subList(0, Math.min(observed.size(), JITTER_WINDOW));
+        PollPlan current = plan;
+        PollPlanner.Result result = PollPlanner.plan(runTimes(observed, settings), delays(recent),
+                previousDelays(recent), settings, current.equals(fixed) ? null : current);
+        if (!result.plan().equals(plan)) {
+            log.info("Poll plan now {} ({} samples; replayed: {} calls/job, median lag {} ms, p90 lag {} ms; poll "
+                            + "polls late by {} ms median, {} ms p90, lately)", result.plan(), observed.size(),
+                    Math.round(result.callsPerJob() * 100) / 100.0, Math.round(result.medianLag()),
+                    Math.round(result.p90Lag()), Math.round(quantileOf(delays(recent), 0.5)),
+                    Math.round(quantileOf(delays(recent), 0.9)));
+        }
+        return result.plan();
+    }
+
+    static double[] delays(List<Observed> observed) {
+        return observed.stream().mapToDouble(Observed::delay).toArray();
+    }
+
+    /** The previous poll's delay of each sample; where not known, the same as the sample's own (no gap noise). */
+    static double[] previousDelays(List<Observed> observed) {
+        return observed.stream()
+                .mapToDouble(o -> o.previousDelay() == null ? o.delay() : o.previousDelay())
+                .toArray();
+    }
+
+    private static double quantileOf(double[] values, double q) {
+        double[] sorted = values.clone();
+        java.util.Arrays.sort(sorted);
+        return PollPlanner.quantile(sorted, q);
     }
 
     /**
@@ -133,7 +179,14 @@ class PollSchedule {
         return (h & 0x7fffffff) / (double) Integer.MAX_VALUE;
     }
 
-    /** A finished job's run time as the polls saw it: after {@code low}, by {@code high} (ms after submit). */
-    record Observed(String jobId, long low, long high) {
+    /**
+     * A finished job's run time as the polls saw it: after {@code low}, by {@code high} (ms after submit); the poll
+     * that saw it went out {@code delay} ms after it was due, the one before it {@code previousDelay} (null: unknown).
+     */
+    record Observed(String jobId, long low, long high, long delay, Long previousDelay) {
+
+        Observed(String jobId, long low, long high) {
+            this(jobId, low, high, 0, null);
+        }
     }
 }

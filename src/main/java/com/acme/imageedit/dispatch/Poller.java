@@ -2,6 +2,7 @@ package com.acme.imageedit.dispatch;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.concurrent.atomic.AtomicLong;
 
 import com.acme.imageedit.jobs.JobStatus;
 import com.acme.imageedit.jobs.JobTransitions;
@@ -59,9 +60,27 @@ class Poller {
                         .then(Mono.just(batch.size())));
     }
 
+    /**
+     * How long until the next running job is due for a poll (by the database's clock; empty when none is running). The
+     * poller sleeps that long rather than its whole idle pause, so that a due poll is not held up to a second late. While
+     * the breaker is open or half-open (its probes go one by one) or a pause lasts: empty, i.e. the idle pause.
+     */
+    Mono<Duration> untilNextDue() {
+        if (gate.capacity(2) < 2) {
+            return Mono.empty();
+        }
+        return claims.untilNextPoll();
+    }
+
     private Mono<Void> poll(ClaimedJob job) {
-        return gate.call(UpstreamGate.Kind.POLL, upstream.poll(job.upstreamId()))
-                .flatMap(status -> observed(job, status).then(settle(job, status)))
+        // how late the request that got the answer went out (after the budget's permit, at the last retry)
+        AtomicLong late = new AtomicLong();
+        Mono<UpstreamJob> request = Mono.defer(() -> {
+            late.set(job.lateMillisNow());
+            return upstream.poll(job.upstreamId());
+        });
+        return gate.call(UpstreamGate.Kind.POLL, request)
+                .flatMap(status -> observed(job, status, late.get()).then(settle(job, status, late.get())))
                 .onErrorResume(UpstreamException.class, e -> onFailure(job, e))
                 .onErrorResume(UpstreamGate::notSent, e -> {
                     log.debug("Poll of job {} held back: {}", job.id(), e.toString());
@@ -75,7 +94,7 @@ class Poller {
                 });
     }
 
-    private Mono<Long> settle(ClaimedJob job, UpstreamJob status) {
+    private Mono<Long> settle(ClaimedJob job, UpstreamJob status, long late) {
         if (status.isSucceeded()) {
             return upstream.downloadResult(status)
                     .flatMap(image -> transitions.succeed(job.id(), job.version(), image.contentType(),
@@ -96,21 +115,22 @@ class Poller {
                     "upstream_error", "TheRouter cancelled the job");
         }
         return transitions.pollAgain(job.id(), job.version(), status.status(),
-                schedule.nextDelay(job.submittedAt(), Instant.now()), null);
+                schedule.nextDelay(job.submittedAt(), Instant.now()), null, late);
     }
 
     /**
      * A job seen finished for the first time finished after the previous poll (or the submit) and before this one:
-     * that interval is what the adaptive schedule learns from.
+     * that interval is what the adaptive schedule learns from, with how late this poll's answer and the previous one's
+     * came after their due times.
      */
-    private Mono<Void> observed(ClaimedJob job, UpstreamJob status) {
+    private Mono<Void> observed(ClaimedJob job, UpstreamJob status, long late) {
         if (job.submittedAt() == null || !(status.isSucceeded() || status.isFailed() || status.isExpired())) {
             return Mono.empty();
         }
         Instant now = Instant.now();
         long high = Duration.between(job.submittedAt(), now).toMillis();
         long low = job.previousPollAt() == null ? 0 : Duration.between(job.submittedAt(), job.previousPollAt()).toMillis();
-        return schedule.recordRunTime(job.id(), low, high);
+        return schedule.recordRunTime(job.id(), low, high, late, job.previousLateMillis());
     }
 
     private Mono<Long> onFailure(ClaimedJob job, UpstreamException failure) {

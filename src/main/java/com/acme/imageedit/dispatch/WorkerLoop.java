@@ -16,17 +16,19 @@ import reactor.core.publisher.Sinks;
 /**
  * Runs one kind of work round after round, and never dies: an error is logged and followed by a growing pause (so a
  * database outage is ridden out without a restart), a full round is followed at once by the next, an empty one by the
- * idle pause, which {@link #wake()} cuts short.
+ * idle pause, which {@link #wake()} cuts short, and which is shorter when the work says when it is next due.
  */
 final class WorkerLoop {
 
     private static final Logger log = LoggerFactory.getLogger(WorkerLoop.class);
+    private static final Duration MIN_PAUSE = Duration.ofMillis(1);
 
     private final String name;
     private final Supplier<Mono<Integer>> round;
     private final int fullRound;
     private final Duration idleDelay;
     private final Duration maxErrorBackoff;
+    private final Supplier<Mono<Duration>> nextDue;
     private final Sinks.Many<Boolean> wakeUps = Sinks.many().multicast().directBestEffort();
     private final AtomicBoolean running = new AtomicBoolean();
     /** A wake-up that came while a round was running must not be lost: the next pause is then skipped. */
@@ -37,6 +39,16 @@ final class WorkerLoop {
 
     WorkerLoop(String name, Supplier<Mono<Integer>> round, int fullRound, Duration idleDelay,
                Duration maxErrorBackoff) {
+        this(name, round, fullRound, idleDelay, maxErrorBackoff, () -> Mono.just(idleDelay));
+    }
+
+    /**
+     * With {@code nextDue}: after a round that was not full, how long until the next piece of work is due (empty or
+     * longer than the idle pause: the idle pause), so that work due in between is not kept waiting for the pause.
+     */
+    WorkerLoop(String name, Supplier<Mono<Integer>> round, int fullRound, Duration idleDelay,
+               Duration maxErrorBackoff, Supplier<Mono<Duration>> nextDue) {
+        this.nextDue = nextDue;
         this.name = name;
         this.round = round;
         this.fullRound = fullRound;
@@ -96,9 +108,9 @@ final class WorkerLoop {
         wakePending.set(false);
         return Mono.defer(round)
                 .defaultIfEmpty(0)
-                .map(done -> {
+                .flatMap(done -> {
                     consecutiveErrors = 0;
-                    return done >= fullRound ? Duration.ZERO : idleDelay;
+                    return done >= fullRound ? Mono.just(Duration.ZERO) : idlePause();
                 })
                 .onErrorResume(e -> {
                     consecutiveErrors++;
@@ -112,6 +124,14 @@ final class WorkerLoop {
                     return Mono.just(pause);
                 })
                 .flatMap(this::pause);
+    }
+
+    /** The idle pause, cut to when the next work is due; never below a millisecond, so the loop cannot spin. */
+    private Mono<Duration> idlePause() {
+        return Mono.defer(nextDue)
+                .map(due -> due.compareTo(idleDelay) >= 0 ? idleDelay
+                        : due.compareTo(MIN_PAUSE) <= 0 ? MIN_PAUSE : due)
+                .defaultIfEmpty(idleDelay);
     }
 
     private Mono<Void> pause(Duration pause) {

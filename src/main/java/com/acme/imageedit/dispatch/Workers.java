@@ -40,7 +40,7 @@ class Workers implements SmartLifecycle {
         this.dispatcher = new WorkerLoop("dispatcher", dispatcher::dispatchOnce, properties.batchSize(),
                 properties.idleDelay(), properties.maxErrorBackoff());
         this.poller = new WorkerLoop("poller", poller::pollOnce, properties.batchSize(), properties.idleDelay(),
-                properties.maxErrorBackoff());
+                properties.maxErrorBackoff(), poller::untilNextDue);
         this.reaper = new WorkerLoop("reaper", reaper::reapOnce, Integer.MAX_VALUE, properties.reaperInterval(),
                 properties.maxErrorBackoff());
     }

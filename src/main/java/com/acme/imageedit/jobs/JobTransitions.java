@@ -70,9 +70,18 @@ public class JobTransitions {
 
     /** Still running upstream (or the poll failed in a way worth retrying): poll again after {@code delay}. */
     public Mono<Long> pollAgain(String id, long version, String upstreamStatus, Duration delay, String problem) {
+        return pollAgain(id, version, upstreamStatus, delay, problem, null);
+    }
+
+    /**
+     * The same, for a poll that was answered {@code lateMillis} after it was due (kept for the next poll's run-time
+     * sample; null: no answer, or not known).
+     */
+    public Mono<Long> pollAgain(String id, long version, String upstreamStatus, Duration delay, String problem,
+                                Long lateMillis) {
         return update("""
                 update jobs set upstream_status = coalesce(:upstreamStatus, upstream_status),
-                       poll_count = poll_count + 1, last_error = :problem,
+                       poll_count = poll_count + 1, last_error = :problem, last_poll_late_ms = :late,
                        next_attempt_at = now() + :delay * interval '1 millisecond',
                        leased_by = null, lease_until = null, version = version + 1
                 where id = :id and version = :version and status = 'RUNNING'
@@ -80,6 +89,7 @@ public class JobTransitions {
                 .bind("upstreamStatus", Parameter.fromOrEmpty(upstreamStatus,
                         String.class))
                 .bind("problem", Parameter.fromOrEmpty(problem, String.class))
+                .bind("late", Parameter.fromOrEmpty(lateMillis == null ? null : Math.max(0, lateMillis), Long.class))
                 .bind("delay", delay.toMillis()));
     }
 

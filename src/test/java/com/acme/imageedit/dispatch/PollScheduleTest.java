@@ -31,7 +31,8 @@ class PollScheduleTest extends IntegrationTest {
                 .concatMap(i -> {
                     long runTime = 30_000 + (long) (random.nextDouble() * 150_000);
                     long high = (runTime / 5_000 + 1) * 5_000;
-                    return recorder.recordRunTime("plan-test-" + i, high - 5_000, high);
+                    return recorder.recordRunTime("plan-test-" + i, high - 5_000, high, random.nextInt(1_000),
+                            (long) random.nextInt(1_000));
                 })
                 .then()
                 .block(Duration.ofSeconds(30));
@@ -64,9 +65,23 @@ class PollScheduleTest extends IntegrationTest {
     void aSecondRecordOfTheSameJobIsIgnored() {
         long before = db.sql("select count(*) from upstream_run_samples").map(row -> row.get(0, Long.class)).one()
                 .block(Duration.ofSeconds(5));
-        StepVerifier.create(schedule(300, JOBS).recordRunTime("plan-test-0", 0, 1_000)).verifyComplete();
+        StepVerifier.create(schedule(300, JOBS).recordRunTime("plan-test-0", 0, 1_000, 0, null)).verifyComplete();
         assertThat(db.sql("select count(*) from upstream_run_samples").map(row -> row.get(0, Long.class)).one()
                 .block(Duration.ofSeconds(5))).isEqualTo(before);
+    }
+
+    @Test
+    void theDelayOfThePollThatSawTheJobFinishedIsKeptWithItsRunTime() {
+        StepVerifier.create(schedule(300, JOBS).recordRunTime("delay-test-late", 40_000, 45_000, 730, 20L)
+                        .then(schedule(300, JOBS).recordRunTime("delay-test-clock", 40_000, 45_000, -3, null)))
+                .verifyComplete();
+        assertThat(db.sql("""
+                        select job_id, delay_ms, previous_delay_ms from upstream_run_samples
+                        where job_id like 'delay-test-%'""")
+                .map(row -> row.get("job_id", String.class) + "=" + row.get("delay_ms", Long.class) + "/"
+                        + row.get("previous_delay_ms", Long.class)).all()
+                .collectList().block(Duration.ofSeconds(5)))
+                .containsExactlyInAnyOrder("delay-test-late=730/20", "delay-test-clock=0/null");
     }
 
     @Test

@@ -1,9 +1,12 @@
 package com.acme.imageedit.simulator;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -44,8 +47,13 @@ public final class AdaptivePollingE2eBench {
     private AdaptivePollingE2eBench() {
     }
 
+    /**
+     * One schedule's result. The lag splits in two at the simulator: the schedule's part (completion upstream → the
+     * arrival of the first poll after it) and our overhead (that arrival → the job's commit as terminal).
+     */
     record Row(String distribution, String schedule, int jobs, double pollsPerJob, double medianPolls,
-               double medianLag, double p90Lag) {
+               double medianLag, double p90Lag, double medianScheduleLag, double p90ScheduleLag,
+               double medianOverhead, double p90Overhead) {
     }
 
     public static void run(String[] args) {
@@ -55,7 +63,13 @@ public final class AdaptivePollingE2eBench {
         int measured = args.length > 3 ? Integer.parseInt(args[3]) : 1000;
         System.out.printf("E2E time-scale=%s submits/s=%s warm-up=%d measured=%d%n", scale, rate, warm, measured);
         List<Row> rows = new ArrayList<>();
-        for (String distribution : List.of("uniform", "lognormal")) {
+        List<String> distributions = args.length > 4 ? List.of(args[4].split(",")) : List.of("uniform", "lognormal");
+        String dump = System.getProperty("e2e.dump");
+        int jitWarm = args.length > 5 ? Integer.parseInt(args[5]) : 400;
+        if (jitWarm > 0) {
+            warmTheJit(scale, rate, jitWarm);
+        }
+        for (String distribution : distributions) {
             SimulatorProperties properties = SimulatorProperties.withTimeScale(scale).withDurations(
                     new SimulatorProperties.Durations(distribution, Duration.ofSeconds(30), Duration.ofSeconds(180),
                             Duration.ofSeconds(60), 0.35, Duration.ofSeconds(2)));
@@ -81,19 +95,44 @@ public final class AdaptivePollingE2eBench {
                         (loopRow.pollsPerJob() + adaptiveRow.pollsPerJob()) * measured);
                 rows.add(loopRow);
                 rows.add(adaptiveRow);
+                if (dump != null) {
+                    loop.dump(simulator, Path.of(dump + "-" + distribution + "-fixed.csv"));
+                    learned.dump(simulator, Path.of(dump + "-" + distribution + "-adaptive.csv"));
+                }
             }
         }
         System.out.println();
-        System.out.println("| distribution | schedule | jobs | status calls/job | median polls/job | median lag s | p90 lag s | fewer calls |");
-        System.out.println("|---|---|---|---|---|---|---|---|");
+        System.out.println("| distribution | schedule | jobs | status calls/job | median polls/job | median lag s | p90 lag s "
+                + "| fewer calls | schedule part median / p90 s | overhead median / p90 s |");
+        System.out.println("|---|---|---|---|---|---|---|---|---|---|");
         for (Row r : rows) {
             Row loop = rows.stream().filter(x -> x.distribution().equals(r.distribution())
                     && x.schedule().startsWith("fixed")).findFirst().orElseThrow();
-            System.out.printf("| %s | %s | %d | %.2f | %.0f | %.2f | %.2f | %.1f%% |%n", r.distribution(), r.schedule(),
-                    r.jobs(), r.pollsPerJob(), r.medianPolls(), r.medianLag(), r.p90Lag(),
-                    100 * (1 - r.pollsPerJob() / loop.pollsPerJob()));
+            System.out.printf("| %s | %s | %d | %.2f | %.0f | %.2f | %.2f | %.1f%% | %.2f / %.2f | %.2f / %.2f |%n",
+                    r.distribution(), r.schedule(), r.jobs(), r.pollsPerJob(), r.medianPolls(), r.medianLag(),
+                    r.p90Lag(), 100 * (1 - r.pollsPerJob() / loop.pollsPerJob()), r.medianScheduleLag(),
+                    r.p90ScheduleLag(), r.medianOverhead(), r.p90Overhead());
         }
         System.exit(0);
+    }
+
+    /**
+     * The JVM's own warm-up, thrown away: a pair of services runs {@code n} jobs and is closed with its databases. A
+     * replica in production learns over days; here the first distribution's warm-up batch would otherwise be served by
+     * code still being compiled, polls answering hundreds of milliseconds late (scaled: seconds), and the adaptive
+     * service would learn that noise.
+     */
+    private static void warmTheJit(double scale, double rate, int n) {
+        SimulatorProperties properties = SimulatorProperties.withTimeScale(scale).withDurations(
+                new SimulatorProperties.Durations("lognormal", Duration.ofSeconds(30), Duration.ofSeconds(180),
+                        Duration.ofSeconds(60), 0.35, Duration.ofSeconds(2)));
+        try (TheRouterSimulator simulator = TheRouterSimulator.start(properties);
+             Replicas replicas = new Replicas()) {
+            Batch fixed = new Batch(start(replicas, simulator, "fixed", "jit", scale), "fixed jit");
+            Batch adaptive = new Batch(start(replicas, simulator, "adaptive", "jit", scale), "adaptive jit");
+            submitBoth(fixed, adaptive, n, rate);
+            System.out.println("E2E JIT warm-up done (" + n + " jobs per service, thrown away)");
+        }
     }
 
     /** One configuration for both distributions; every duration of both schedules multiplied by the time scale. */
@@ -121,6 +160,8 @@ public final class AdaptivePollingE2eBench {
                 "--dispatch.budget.burst=1000",
                 "--logging.level.root=warn",
                 "--logging.level.com.acme.imageedit=warn",
+                // the plans in force, to compare with the replay
+                "--logging.level.com.acme.imageedit.dispatch.PollSchedule=info",
         };
     }
 
@@ -192,10 +233,42 @@ public final class AdaptivePollingE2eBench {
                     });
         }
 
+        /** Per job: our submit time, the upstream completion, our finish, and every poll's arrival upstream (epoch ms). */
+        void dump(TheRouterSimulator simulator, Path file) {
+            Map<String, List<Instant>> arrivals = new HashMap<>();
+            for (PollArrival arrival : simulator.pollArrivals()) {
+                arrivals.computeIfAbsent(arrival.upstreamId(), k -> new ArrayList<>()).add(arrival.at());
+            }
+            Map<String, Instant> submitted = new HashMap<>();
+            db.sql("select id::text, submitted_at from jobs").map((row, meta) -> Map.entry(row.get(0, String.class),
+                    row.get(1, OffsetDateTime.class).toInstant())).all()
+                    .doOnNext(e -> submitted.put(e.getKey(), e.getValue())).blockLast(Duration.ofSeconds(30));
+            StringBuilder csv = new StringBuilder("job,submitted,completed,finished,polls\n");
+            for (Object[] r : finished) {
+                csv.append(r[0]).append(',').append(submitted.get((String) r[0]).toEpochMilli()).append(',')
+                        .append(simulator.completedAt((String) r[1]).orElseThrow().toEpochMilli()).append(',')
+                        .append(((OffsetDateTime) r[2]).toInstant().toEpochMilli()).append(',')
+                        .append(String.join(" ", arrivals.getOrDefault((String) r[1], List.of()).stream()
+                                .sorted().map(at -> String.valueOf(at.toEpochMilli())).toList()))
+                        .append('\n');
+            }
+            try {
+                Files.writeString(file, csv);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
+
         /** Status calls per job as this service counted them (the simulator's total is printed beside, to check). */
         Row row(TheRouterSimulator simulator, String distribution, double scale) {
             List<Double> lags = new ArrayList<>();
+            List<Double> scheduleLags = new ArrayList<>();
+            List<Double> overheads = new ArrayList<>();
             List<Double> pollCounts = new ArrayList<>();
+            Map<String, List<Instant>> arrivals = new HashMap<>();
+            for (PollArrival arrival : simulator.pollArrivals()) {
+                arrivals.computeIfAbsent(arrival.upstreamId(), k -> new ArrayList<>()).add(arrival.at());
+            }
             for (Object[] r : finished) {
                 if (!"SUCCEEDED".equalsIgnoreCase((String) r[4])) {
                     throw new IllegalStateException("job " + r[0] + " ended " + r[4]);
@@ -204,10 +277,17 @@ public final class AdaptivePollingE2eBench {
                 Instant done = ((OffsetDateTime) r[2]).toInstant();
                 lags.add(Duration.between(completed, done).toNanos() / 1e9 / scale);
                 pollCounts.add(((Integer) r[3]).doubleValue());
+                // the poll that saw it finished is its last one (the simulator may note a poll's arrival a moment
+                // before it decides the job's status, so an arrival can precede completedAt by microseconds)
+                Instant seen = arrivals.getOrDefault((String) r[1], List.of()).stream().max(Instant::compareTo)
+                        .orElseThrow(() -> new IllegalStateException("no poll of " + r[1]));
+                scheduleLags.add(Duration.between(completed, seen).toNanos() / 1e9 / scale);
+                overheads.add(Duration.between(seen, done).toNanos() / 1e9 / scale);
             }
             double calls = pollCounts.stream().mapToDouble(Double::doubleValue).sum();
             return new Row(distribution, schedule, finished.size(), calls / finished.size(),
-                    quantile(pollCounts, 0.5), quantile(lags, 0.5), quantile(lags, 0.9));
+                    quantile(pollCounts, 0.5), quantile(lags, 0.5), quantile(lags, 0.9), quantile(scheduleLags, 0.5),
+                    quantile(scheduleLags, 0.9), quantile(overheads, 0.5), quantile(overheads, 0.9));
         }
     }
 
