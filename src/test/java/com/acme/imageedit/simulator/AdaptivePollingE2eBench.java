@@ -36,8 +36,9 @@ import static org.awaitility.Awaitility.await;
  * service's own per-job {@code poll_count} (their sum is checked against the simulator's counter); lag per job =
  * proxy {@code finished_at} − simulator {@code completedAt}, rescaled to unscaled seconds.
  *
- * <p>Args: timeScale (0.04), submits per second per service (15), warm-up jobs (1000), measured jobs (1000). Not a test: test
- * scope may hold one {@code main} only, so it runs through bench/RunTestScopeMain.java.
+ * <p>Args: timeScale (0.1), submits per second per service (15), warm-up jobs (800), measured jobs (800), distributions
+ * (uniform,lognormal), JIT warm-up jobs (400; 0: none); -De2e.dump=prefix writes every measured job as CSV. Not a
+ * test: test scope may hold one {@code main} only, so it runs through bench/RunTestScopeMain.java.
  */
 public final class AdaptivePollingE2eBench {
 
@@ -53,14 +54,21 @@ public final class AdaptivePollingE2eBench {
      */
     record Row(String distribution, String schedule, int jobs, double pollsPerJob, double medianPolls,
                double medianLag, double p90Lag, double medianScheduleLag, double p90ScheduleLag,
-               double medianOverhead, double p90Overhead) {
+               double medianOverhead, double p90Overhead, List<Double> lags) {
+
+        @Override
+        public String toString() {
+            return String.format("%s %s: %d jobs, %.2f calls/job, lag median %.2f s p90 %.2f s (schedule %.2f / %.2f, "
+                            + "overhead %.2f / %.2f)", distribution, schedule, jobs, pollsPerJob, medianLag, p90Lag,
+                    medianScheduleLag, p90ScheduleLag, medianOverhead, p90Overhead);
+        }
     }
 
     public static void run(String[] args) {
-        double scale = args.length > 0 ? Double.parseDouble(args[0]) : 0.04;
+        double scale = args.length > 0 ? Double.parseDouble(args[0]) : 0.1;
         double rate = args.length > 1 ? Double.parseDouble(args[1]) : 15;
-        int warm = args.length > 2 ? Integer.parseInt(args[2]) : 1000;
-        int measured = args.length > 3 ? Integer.parseInt(args[3]) : 1000;
+        int warm = args.length > 2 ? Integer.parseInt(args[2]) : 800;
+        int measured = args.length > 3 ? Integer.parseInt(args[3]) : 800;
         System.out.printf("E2E time-scale=%s submits/s=%s warm-up=%d measured=%d%n", scale, rate, warm, measured);
         List<Row> rows = new ArrayList<>();
         List<String> distributions = args.length > 4 ? List.of(args[4].split(",")) : List.of("uniform", "lognormal");
@@ -112,6 +120,19 @@ public final class AdaptivePollingE2eBench {
                     r.distribution(), r.schedule(), r.jobs(), r.pollsPerJob(), r.medianPolls(), r.medianLag(),
                     r.p90Lag(), 100 * (1 - r.pollsPerJob() / loop.pollsPerJob()), r.medianScheduleLag(),
                     r.p90ScheduleLag(), r.medianOverhead(), r.p90Overhead());
+        }
+        System.out.println();
+        System.out.println("Adaptive minus loop, with 95% bootstrap intervals (2,000 resamples of each batch's jobs):");
+        for (Row r : rows) {
+            if (r.schedule().startsWith("fixed")) {
+                continue;
+            }
+            Row loop = rows.stream().filter(x -> x.distribution().equals(r.distribution())
+                    && x.schedule().startsWith("fixed")).findFirst().orElseThrow();
+            System.out.printf("E2E %s: median lag %+.3f s [%+.3f, %+.3f], p90 lag %+.3f s [%+.3f, %+.3f]%n",
+                    r.distribution(), r.medianLag() - loop.medianLag(), interval(r, loop, 0.5)[0],
+                    interval(r, loop, 0.5)[1], r.p90Lag() - loop.p90Lag(), interval(r, loop, 0.9)[0],
+                    interval(r, loop, 0.9)[1]);
         }
         System.exit(0);
     }
@@ -287,8 +308,27 @@ public final class AdaptivePollingE2eBench {
             double calls = pollCounts.stream().mapToDouble(Double::doubleValue).sum();
             return new Row(distribution, schedule, finished.size(), calls / finished.size(),
                     quantile(pollCounts, 0.5), quantile(lags, 0.5), quantile(lags, 0.9), quantile(scheduleLags, 0.5),
-                    quantile(scheduleLags, 0.9), quantile(overheads, 0.5), quantile(overheads, 0.9));
+                    quantile(scheduleLags, 0.9), quantile(overheads, 0.5), quantile(overheads, 0.9), List.copyOf(lags));
         }
+    }
+
+    /** 95% percentile-bootstrap interval of quantile q of a's lags minus that of b's (a fixed seed: repeatable). */
+    private static double[] interval(Row a, Row b, double q) {
+        java.util.SplittableRandom random = new java.util.SplittableRandom(42);
+        double[] differences = new double[2_000];
+        for (int i = 0; i < differences.length; i++) {
+            differences[i] = quantile(resample(a.lags(), random), q) - quantile(resample(b.lags(), random), q);
+        }
+        java.util.Arrays.sort(differences);
+        return new double[] {differences[49], differences[1_949]};
+    }
+
+    private static List<Double> resample(List<Double> values, java.util.SplittableRandom random) {
+        List<Double> drawn = new ArrayList<>(values.size());
+        for (int i = 0; i < values.size(); i++) {
+            drawn.add(values.get(random.nextInt(values.size())));
+        }
+        return drawn;
     }
 
     /** Nearest-rank quantile. */
