@@ -57,6 +57,30 @@ class PollPlannerTest {
     }
 
     @Test
+    void thePlanInForceIsKeptWhileItStillMeetsTheTargetsAtAboutTheSameCost() {
+        SplittableRandom random = new SplittableRandom(5);
+        DoubleSupplier uniform = () -> 30_000 + random.nextDouble() * 150_000;
+        double[] none = new double[0];
+        double[] later = draw(uniform, 2_000);
+        PollPlanner.Result best = PollPlanner.plan(later, SETTINGS);
+        PollPlan fresh = best.plan();
+        // in force: a plan made for 1% shorter lags, so it meets the targets here too, at a little more cost
+        PollPlanner.Settings stricter = new PollPlanner.Settings(5_000, 1_000, 60_000, 2_500, 4_500, 0.99, 0.02,
+                5_000);
+        PollPlanner.Result inForce = PollPlanner.plan(later, stricter);
+        assertThat(inForce.plan()).isNotEqualTo(fresh);
+        assertThat(inForce.callsPerJob()).isBetween(best.callsPerJob(), best.callsPerJob() * 1.02);
+
+        assertThat(PollPlanner.plan(later, none, none, SETTINGS, inForce.plan()).plan()).isEqualTo(inForce.plan());
+        // a plan far costlier than the best (every second from the start) is replaced, though it meets the targets
+        PollPlan eager = PollPlan.fixed(1_000, 1_000);
+        assertThat(PollPlanner.plan(later, none, none, SETTINGS, eager).plan()).isEqualTo(fresh);
+        // and so is one that no longer meets them (the loop itself: its p90 is the target, the margin is not met)
+        PollPlan loop = PollPlan.fixed(5_000, 5_000);
+        assertThat(PollPlanner.plan(later, none, none, SETTINGS, loop).plan()).isEqualTo(fresh);
+    }
+
+    @Test
     void aPlanNeverPollsBeforeTheMinimumNorFasterThanTheMinimumInterval() {
         SplittableRandom random = new SplittableRandom(3);
         double[] learned = draw(() -> 1_000 + random.nextDouble() * 2_000, 500);
