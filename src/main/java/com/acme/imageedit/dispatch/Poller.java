@@ -10,6 +10,8 @@ import com.acme.imageedit.system.ReplicaIdentity;
 import com.acme.imageedit.upstream.TheRouterClient;
 import com.acme.imageedit.upstream.UpstreamException;
 import com.acme.imageedit.upstream.UpstreamJob;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
@@ -32,9 +34,10 @@ class Poller {
     private final ReplicaIdentity worker;
     private final UpstreamGate gate;
     private final PollSchedule schedule;
+    private final Timer lateness;
 
     Poller(JobClaims claims, JobTransitions transitions, TheRouterClient upstream, DispatchProperties properties,
-           ReplicaIdentity worker, UpstreamGate gate, PollSchedule schedule) {
+           ReplicaIdentity worker, UpstreamGate gate, PollSchedule schedule, MeterRegistry meters) {
         this.claims = claims;
         this.transitions = transitions;
         this.upstream = upstream;
@@ -42,6 +45,12 @@ class Poller {
         this.worker = worker;
         this.gate = gate;
         this.schedule = schedule;
+        this.lateness = Timer.builder("imageedit.poll.lateness")
+                .description("How late polls to TheRouter went out after their due time (claim, budget wait)")
+                .serviceLevelObjectives(Duration.ofMillis(10), Duration.ofMillis(50), Duration.ofMillis(100),
+                        Duration.ofMillis(250), Duration.ofMillis(500), Duration.ofSeconds(1), Duration.ofSeconds(2),
+                        Duration.ofSeconds(5), Duration.ofSeconds(30))
+                .register(meters);
     }
 
     /**
@@ -77,6 +86,7 @@ class Poller {
         AtomicLong late = new AtomicLong();
         Mono<UpstreamJob> request = Mono.defer(() -> {
             late.set(job.lateMillisNow());
+            lateness.record(Duration.ofMillis(late.get()));
             return upstream.poll(job.upstreamId());
         });
         return gate.call(UpstreamGate.Kind.POLL, request)
