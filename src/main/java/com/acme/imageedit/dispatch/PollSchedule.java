@@ -112,15 +112,18 @@ class PollSchedule {
         }
         // Timing noise follows this replica's load, which changes faster than TheRouter's run times: the newest only.
         List<Observed> recent = observed.subList(0, Math.min(observed.size(), JITTER_WINDOW));
+        double[] delays = delays(recent);
         PollPlan current = plan;
-        PollPlanner.Result result = PollPlanner.plan(runTimes(observed, settings), delays(recent),
-                previousDelays(recent), settings, current.equals(fixed) ? null : current);
-        if (!result.plan().equals(plan)) {
-            log.info("Poll plan now {} ({} samples; replayed: {} calls/job, median lag {} ms, p90 lag {} ms; poll "
-                            + "polls late by {} ms median, {} ms p90, lately)", result.plan(), observed.size(),
+        PollPlanner.Result result = PollPlanner.plan(runTimes(observed, settings), delays, previousDelays(recent),
+                settings, current.equals(fixed) ? null : current);
+        if (!result.plan().equals(current)) {
+            double[] sorted = delays.clone();
+            java.util.Arrays.sort(sorted);
+            log.info("Poll plan now {} ({} samples; replayed: {} calls/job, median lag {} ms, p90 lag {} ms; polls "
+                            + "lately went out {} ms late at the median, {} ms at p90)", result.plan(), observed.size(),
                     Math.round(result.callsPerJob() * 100) / 100.0, Math.round(result.medianLag()),
-                    Math.round(result.p90Lag()), Math.round(quantileOf(delays(recent), 0.5)),
-                    Math.round(quantileOf(delays(recent), 0.9)));
+                    Math.round(result.p90Lag()), Math.round(PollPlanner.quantile(sorted, 0.5)),
+                    Math.round(PollPlanner.quantile(sorted, 0.9)));
         }
         return result.plan();
     }
@@ -136,11 +139,6 @@ class PollSchedule {
                 .toArray();
     }
 
-    private static double quantileOf(double[] values, double q) {
-        double[] sorted = values.clone();
-        java.util.Arrays.sort(sorted);
-        return PollPlanner.quantile(sorted, q);
-    }
 
     /**
      * Run times from what the polls saw: the density is resolved to a tenth of the median-lag target and smoothed at

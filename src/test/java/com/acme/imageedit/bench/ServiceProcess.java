@@ -20,6 +20,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import org.awaitility.core.ConditionTimeoutException;
+
+import static org.awaitility.Awaitility.await;
+
 /**
  * The packaged service ({@code java -jar}) as a separate process for benchmarks and soak runs, with what they read from
  * outside: readiness, {@code /actuator/prometheus}, {@code jcmd} (forced GC, heap), {@code /proc} (file descriptors,
@@ -84,25 +88,26 @@ public final class ServiceProcess implements AutoCloseable {
         return process.pid();
     }
 
-    private void awaitReady(Duration timeout) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (System.nanoTime() < deadline) {
-            if (!process.isAlive()) {
-                throw new IllegalStateException("the service exited with " + process.exitValue() + " while starting");
-            }
-            try {
-                HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(
-                                baseUrl().resolve("/actuator/health/readiness")).timeout(Duration.ofSeconds(2)).build(),
-                        HttpResponse.BodyHandlers.ofString());
-                if (response.statusCode() == 200) {
-                    return;
-                }
-            } catch (IOException notYet) {
-                // not listening yet
-            }
-            Thread.sleep(250);
+    private void awaitReady(Duration timeout) {
+        try {
+            await().atMost(timeout).pollInterval(Duration.ofMillis(250)).until(this::ready);
+        } catch (ConditionTimeoutException e) {
+            throw new IllegalStateException("the service was not ready within " + timeout);
         }
-        throw new IllegalStateException("the service was not ready within " + timeout);
+    }
+
+    /** Readiness answers 200; a service that exited fails the wait at once. */
+    private boolean ready() throws InterruptedException {
+        if (!process.isAlive()) {
+            throw new IllegalStateException("the service exited with " + process.exitValue() + " while starting");
+        }
+        try {
+            return HTTP.send(HttpRequest.newBuilder(baseUrl().resolve("/actuator/health/readiness"))
+                            .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString())
+                    .statusCode() == 200;
+        } catch (IOException notYet) {
+            return false; // not listening yet
+        }
     }
 
     /** The Prometheus scrape as text. */

@@ -78,10 +78,7 @@ public final class AdaptivePollingE2eBench {
             warmTheJit(scale, rate, jitWarm);
         }
         for (String distribution : distributions) {
-            SimulatorProperties properties = SimulatorProperties.withTimeScale(scale).withDurations(
-                    new SimulatorProperties.Durations(distribution, Duration.ofSeconds(30), Duration.ofSeconds(180),
-                            Duration.ofSeconds(60), 0.35, Duration.ofSeconds(2)));
-            try (TheRouterSimulator simulator = TheRouterSimulator.start(properties);
+            try (TheRouterSimulator simulator = TheRouterSimulator.start(simulatorProperties(distribution, scale));
                  Replicas replicas = new Replicas()) {
                 // Both schedules run side by side, on the same simulator and the same cores, job for job: whatever
                 // else the machine does disturbs both alike.
@@ -129,10 +126,11 @@ public final class AdaptivePollingE2eBench {
             }
             Row loop = rows.stream().filter(x -> x.distribution().equals(r.distribution())
                     && x.schedule().startsWith("fixed")).findFirst().orElseThrow();
+            double[] median = interval(r, loop, 0.5);
+            double[] p90 = interval(r, loop, 0.9);
             System.out.printf("E2E %s: median lag %+.3f s [%+.3f, %+.3f], p90 lag %+.3f s [%+.3f, %+.3f]%n",
-                    r.distribution(), r.medianLag() - loop.medianLag(), interval(r, loop, 0.5)[0],
-                    interval(r, loop, 0.5)[1], r.p90Lag() - loop.p90Lag(), interval(r, loop, 0.9)[0],
-                    interval(r, loop, 0.9)[1]);
+                    r.distribution(), r.medianLag() - loop.medianLag(), median[0], median[1],
+                    r.p90Lag() - loop.p90Lag(), p90[0], p90[1]);
         }
         System.exit(0);
     }
@@ -144,16 +142,28 @@ public final class AdaptivePollingE2eBench {
      * service would learn that noise.
      */
     private static void warmTheJit(double scale, double rate, int n) {
-        SimulatorProperties properties = SimulatorProperties.withTimeScale(scale).withDurations(
-                new SimulatorProperties.Durations("lognormal", Duration.ofSeconds(30), Duration.ofSeconds(180),
-                        Duration.ofSeconds(60), 0.35, Duration.ofSeconds(2)));
-        try (TheRouterSimulator simulator = TheRouterSimulator.start(properties);
+        try (TheRouterSimulator simulator = TheRouterSimulator.start(simulatorProperties("lognormal", scale));
              Replicas replicas = new Replicas()) {
             Batch fixed = new Batch(start(replicas, simulator, "fixed", "jit", scale), "fixed jit");
             Batch adaptive = new Batch(start(replicas, simulator, "adaptive", "jit", scale), "adaptive jit");
             submitBoth(fixed, adaptive, n, rate);
             System.out.println("E2E JIT warm-up done (" + n + " jobs per service, thrown away)");
         }
+    }
+
+    /** The run times: uniform 30-180 s or log-normal (median 60 s, sigma 0.35), queued 2 s, time-scaled. */
+    private static SimulatorProperties simulatorProperties(String distribution, double scale) {
+        return SimulatorProperties.withTimeScale(scale).withDurations(new SimulatorProperties.Durations(distribution,
+                Duration.ofSeconds(30), Duration.ofSeconds(180), Duration.ofSeconds(60), 0.35, Duration.ofSeconds(2)));
+    }
+
+    /** Every served poll's arrival, by upstream job id. */
+    private static Map<String, List<Instant>> arrivalsById(TheRouterSimulator simulator) {
+        Map<String, List<Instant>> arrivals = new HashMap<>();
+        for (PollArrival arrival : simulator.pollArrivals()) {
+            arrivals.computeIfAbsent(arrival.upstreamId(), k -> new ArrayList<>()).add(arrival.at());
+        }
+        return arrivals;
     }
 
     /** One configuration for both distributions; every duration of both schedules multiplied by the time scale. */
@@ -256,10 +266,7 @@ public final class AdaptivePollingE2eBench {
 
         /** Per job: our submit time, the upstream completion, our finish, and every poll's arrival upstream (epoch ms). */
         void dump(TheRouterSimulator simulator, Path file) {
-            Map<String, List<Instant>> arrivals = new HashMap<>();
-            for (PollArrival arrival : simulator.pollArrivals()) {
-                arrivals.computeIfAbsent(arrival.upstreamId(), k -> new ArrayList<>()).add(arrival.at());
-            }
+            Map<String, List<Instant>> arrivals = arrivalsById(simulator);
             Map<String, Instant> submitted = new HashMap<>();
             db.sql("select id::text, submitted_at from jobs").map((row, meta) -> Map.entry(row.get(0, String.class),
                     row.get(1, OffsetDateTime.class).toInstant())).all()
@@ -286,10 +293,7 @@ public final class AdaptivePollingE2eBench {
             List<Double> scheduleLags = new ArrayList<>();
             List<Double> overheads = new ArrayList<>();
             List<Double> pollCounts = new ArrayList<>();
-            Map<String, List<Instant>> arrivals = new HashMap<>();
-            for (PollArrival arrival : simulator.pollArrivals()) {
-                arrivals.computeIfAbsent(arrival.upstreamId(), k -> new ArrayList<>()).add(arrival.at());
-            }
+            Map<String, List<Instant>> arrivals = arrivalsById(simulator);
             for (Object[] r : finished) {
                 if (!"SUCCEEDED".equalsIgnoreCase((String) r[4])) {
                     throw new IllegalStateException("job " + r[0] + " ended " + r[4]);

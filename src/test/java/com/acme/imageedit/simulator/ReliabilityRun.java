@@ -909,15 +909,15 @@ public final class ReliabilityRun {
         }
     }
 
+    /** Whether the condition came true within the timeout (checked every 250 ms). */
     static boolean await(Duration timeout, BooleanSupplier condition) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (System.nanoTime() < deadline) {
-            if (condition.getAsBoolean()) {
-                return true;
-            }
-            sleep(250);
+        try {
+            org.awaitility.Awaitility.await().atMost(timeout).pollInterval(Duration.ofMillis(250))
+                    .until(condition::getAsBoolean);
+            return true;
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            return false;
         }
-        return condition.getAsBoolean();
     }
 
     static void sleep(long millis) {

@@ -36,6 +36,7 @@ import reactor.core.Disposable;
 import reactor.core.Disposables;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
 
 /**
  * Reliability item 6 (bench/soak.sh): one packaged service process ({@code java -jar}) under moderate, mixed load for
@@ -128,17 +129,25 @@ public final class SoakBench {
                 Instant start = Instant.now();
                 StringBuilder csv = new StringBuilder(Sample.HEADER + "\n");
                 try {
-                    for (int i = 0; i * every <= seconds; i++) {
-                        long wait = Duration.between(Instant.now(), start.plusSeconds((long) i * every)).toMillis();
-                        if (wait > 0) {
-                            Thread.sleep(wait);
-                        }
-                        Sample s = sample(service, db, Duration.between(start, Instant.now()).toMillis() / 1000.0);
-                        samples.add(s);
-                        csv.append(s.csv()).append('\n');
-                        System.out.println("SOAK " + s.csv());
-                        Files.writeString(out.resolve("soak.csv"), csv);
-                    }
+                    // a sample every `every` seconds from now, the last at `seconds`; one at a time (a slow sample
+                    // delays the next tick rather than piling up)
+                    Flux.interval(Duration.ZERO, Duration.ofSeconds(every))
+                            .onBackpressureLatest()
+                            .take(seconds / every + 1)
+                            .concatMap(i -> Mono.fromCallable(() -> sample(service, db,
+                                            Duration.between(start, Instant.now()).toMillis() / 1000.0))
+                                    .subscribeOn(Schedulers.boundedElastic()), 1)
+                            .doOnNext(s -> {
+                                samples.add(s);
+                                csv.append(s.csv()).append('\n');
+                                System.out.println("SOAK " + s.csv());
+                                try {
+                                    Files.writeString(out.resolve("soak.csv"), csv);
+                                } catch (IOException e) {
+                                    throw new java.io.UncheckedIOException(e);
+                                }
+                            })
+                            .blockLast();
                 } finally {
                     running.dispose();
                 }
