@@ -89,7 +89,7 @@ for round in $(seq 1 "$ROUNDS"); do
     : >"$OUT/rss-r$round.txt"
     sample_rss "$SERVICE_PID" "$OUT/rss-r$round.txt" &
     sampler=$!
-    if [ "$PROFILE" = 1 ]; then jcmd "$SERVICE_PID" JFR.start name=bench settings=default >/dev/null; fi
+    if [ "$PROFILE" = 1 ]; then jcmd "$SERVICE_PID" JFR.start name=bench settings="${JFR_SETTINGS:-default}" >/dev/null; fi
     # Half-way through: what the service's connections are doing in PostgreSQL (waits on the budget rows show here).
     (sleep $((DURATION / 2)); bench_psql -c "select count(*), coalesce(wait_event_type, '-') || ':' || coalesce(wait_event, '-'),
         state, left(regexp_replace(query, '\s+', ' ', 'g'), 40) from pg_stat_activity

@@ -74,7 +74,7 @@ for round in $(seq 1 "$ROUNDS"); do
     echo "| $round | pgbench select by key | $(field n "$lat") | $tps | $(field p50_ms "$lat") | $(field p90_ms "$lat") | $(field p99_ms "$lat") | $(field max_ms "$lat") | ${failed:-?} |" >>"$OUT/table.md"
     PG_TPS[$round]=$tps
 
-    if [ "$PROFILE" = 1 ]; then jcmd "$SERVICE_PID" JFR.start name=bench settings=default >/dev/null; fi
+    if [ "$PROFILE" = 1 ]; then jcmd "$SERVICE_PID" JFR.start name=bench settings="${JFR_SETTINGS:-default}" >/dev/null; fi
     out=$(run_wrk "$DURATION")
     if [ "$PROFILE" = 1 ]; then jcmd "$SERVICE_PID" JFR.stop name=bench filename="$OUT/service-r$round.jfr" >/dev/null; fi
     echo "$out" >"$OUT/wrk-r$round.txt"

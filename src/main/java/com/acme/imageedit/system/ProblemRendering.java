@@ -4,6 +4,8 @@ import java.net.URI;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
+import io.micrometer.context.ContextSnapshot;
+import io.micrometer.context.ContextSnapshotFactory;
 import io.netty.handler.timeout.ReadTimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -41,6 +43,11 @@ public class ProblemRendering implements WebExceptionHandler {
     private static final Logger log = LoggerFactory.getLogger(ProblemRendering.class);
     private static final String REQUEST_TIMEOUT_EXCEPTION = "reactor.netty.http.server.RequestTimeoutException";
     private static final String PROBLEM_BASE = "https://image-edit-proxy.internal/problems/";
+    /*
+     * Reactor restores thread locals only in handle/tap operators (spring.reactor.context-propagation: limited), so
+     * the request's trace context is put in place here, from the subscriber context, for the log line's trace id.
+     */
+    private static final ContextSnapshotFactory SNAPSHOTS = ContextSnapshotFactory.builder().build();
 
     private final JsonMapper json;
 
@@ -70,7 +77,15 @@ public class ProblemRendering implements WebExceptionHandler {
     }
 
     private Mono<Void> write(ServerWebExchange exchange, Problem problem, Throwable failure) {
-        ServerHttpResponse response = exchange.getResponse();
+        return Mono.deferContextual(context -> {
+            try (ContextSnapshot.Scope traced = SNAPSHOTS.setThreadLocalsFrom(context)) {
+                log(exchange, problem, failure);
+            }
+            return render(exchange, problem);
+        });
+    }
+
+    private static void log(ServerWebExchange exchange, Problem problem, Throwable failure) {
         if (problem.status().value() == HttpStatus.SERVICE_UNAVAILABLE.value()) {
             // an outage produces one of these per request: one line each, not a stack trace
             log.warn("Request {} {} answered 503: {}", exchange.getRequest().getMethod(),
@@ -81,6 +96,10 @@ public class ProblemRendering implements WebExceptionHandler {
             log.debug("Request {} {} refused: {}", exchange.getRequest().getMethod(), exchange.getRequest().getPath(),
                     failure.toString());
         }
+    }
+
+    private Mono<Void> render(ServerWebExchange exchange, Problem problem) {
+        ServerHttpResponse response = exchange.getResponse();
         Map<String, Object> body = problem.body(exchange.getRequest().getPath().value());
         byte[] bytes = json.writeValueAsBytes(body);
         response.setStatusCode(problem.status());
