@@ -6,7 +6,7 @@
 # Every phase starts from empty job tables (truncate + checkpoint) after the service and pgbench were warmed up.
 # A second, informational pgbench baseline adds the budget statements (every statement of the service's transaction).
 # TEAMS=N (1..4, default 1) spreads the service's submits over N teams (bench-service.yml), each with its own budget
-# rows: a team's submits queue on its budget rows until each commits, so one team measures the per-team ceiling.
+# rows: a team's submits lock its budget rows at commit (V7), so one team measures the per-team ceiling.
 # Args (environment): DURATION (30 s), WARMUP (60 s of the service: its JIT needs that on 2 busy cores; pgbench warms up 10 s), CONC (64), ROUNDS (2), PROFILE (0; 1 = JFR during the service
 # phases, summarised by bench/jfr-hot.sh), JAVA_OPTS (default empty: JVM ergonomics), SKIP_BUILD (0).
 # Loopback only; about 4 min with the defaults on 2 cores. Output and raw logs: target/bench/accept-<time>/.

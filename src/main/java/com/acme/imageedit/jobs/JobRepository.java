@@ -35,8 +35,8 @@ class JobRepository {
     }
 
     /**
-     * Reserves the price against the team's budget and inserts the job and its input image, in one transaction: a job
-     * never exists without its input or its reservation, and a refused reservation stores nothing. With an
+     * Inserts the job, its budget reservation and its input image, in one transaction: a job never exists without its
+     * input or its reservation, and a refused reservation (its commit fails) stores nothing and answers 402. With an
      * {@code Idempotency-Key}, the key is claimed first in the same transaction: a concurrent duplicate waits on it and
      * then finds the winner's committed job, which it answers instead (or refuses with 422 if its request differs).
      *
@@ -44,12 +44,21 @@ class JobRepository {
      */
     Mono<Accepted> insert(String id, String teamId, EditRequest request, Instant deadline,
                           @Nullable Idempotency idempotency, Function<Job, byte[]> render) {
+        // The job and its budget reservation, which the database applies to the team's budget rows when this
+        // transaction commits (V7: held only for the commit, not over our round trips), or refuses by failing it.
         Mono<Job> job = db.sql("""
-                        insert into jobs (id, team_id, operation, model, prompt, size, seed, cfg, num_inference_steps,
-                                          price_usd, status, deadline_at, metadata, callback_url)
-                        values (:id, :team, :operation, :model, :prompt, :size, :seed, :cfg, :steps, :price, 'QUEUED',
-                                :deadline, cast(:metadata as jsonb), :callback)
-                        returning\s""" + Job.COLUMNS)
+                        with job as (
+                            insert into jobs (id, team_id, operation, model, prompt, size, seed, cfg,
+                                              num_inference_steps, price_usd, status, deadline_at, metadata,
+                                              callback_url)
+                            values (:id, :team, :operation, :model, :prompt, :size, :seed, :cfg, :steps, :price,
+                                    'QUEUED', :deadline, cast(:metadata as jsonb), :callback)
+                            returning\s""" + Job.COLUMNS + """
+                        ), reservation as (
+                            insert into budget_reservations (job_id, team_id, price_usd, reserved_at)
+                            select id, team_id, price_usd, created_at from job
+                        )
+                        select * from job""")
                 .bind("id", id)
                 .bind("team", teamId)
                 .bind("operation", request.operation().name())
@@ -80,11 +89,9 @@ class JobRepository {
                 .flatMap(inserted -> Mono.fromCallable(() -> render.apply(inserted))
                         .flatMap(body -> storeAnswer(teamId, idempotency, body)
                                 .thenReturn(new Accepted(inserted, body, false))))
-                // The budget rows are the one lock all of a team's submits share: taken last, by one statement, they
-                // are held only until the commit that follows it, so a team's submits do not queue behind each
-                // other's image inserts, answer rendering or idempotency bookkeeping.
-                .flatMap(accepted -> budgets.reserve(teamId, request.model().priceUsd()).thenReturn(accepted))
-                .as(tx::transactional);
+                .as(tx::transactional)
+                .onErrorResume(Budgets::refusedReservation,
+                        refused -> budgets.refusal(teamId, request.model().priceUsd()));
         // A client that goes away must not cancel the transaction half way: a cancel lands between statements and
         // the connection could go back to the pool with the transaction still open, where the next user's commit
         // committed a job without its image or reservation (bench/cancelled-accepts.sh: 1 in 60,893 under load).

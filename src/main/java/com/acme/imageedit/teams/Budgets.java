@@ -4,69 +4,45 @@ import java.math.BigDecimal;
 import java.math.RoundingMode;
 
 import com.acme.imageedit.system.ApiException;
+import io.r2dbc.spi.R2dbcException;
 import org.springframework.http.HttpStatus;
 import org.springframework.r2dbc.core.DatabaseClient;
-import org.springframework.r2dbc.core.Parameter;
 import org.springframework.stereotype.Component;
 import reactor.core.publisher.Mono;
 
 /**
- * Reserves a job's price against its team's daily and monthly budgets (UTC). Must run inside the transaction that
- * stores the job: the reservation is a conditional UPDATE, so 100 concurrent submits against a budget for 10 accept
- * exactly 10, and a refused reservation rolls the whole submit back. Settlement (keeping or refunding the reservation)
- * happens in the database when the job ends; see {@code settle_job()} in the V2 migration.
+ * A team's daily and monthly budgets (UTC). The reservation itself is the database's: a job is inserted with a row of
+ * {@code budget_reservations}, which a deferred trigger applies to the team's {@code budget_usage} rows when the job's
+ * transaction commits, only where both periods stay within their limits (the {@code teams} row's, written from the
+ * configuration); otherwise the commit fails with SQLSTATE {@value #REFUSED} and nothing of the submit is stored. So
+ * 100 concurrent submits against a budget for 10 accept exactly 10. Settlement (keeping or refunding the reservation)
+ * happens in the database when the job ends; see {@code settle_job()} in the V2 migration and the V7 migration.
  */
 @Component
 public class Budgets {
 
+    /** The SQLSTATE of a refused reservation (V7's {@code apply_budget_reservation()}). */
+    static final String REFUSED = "P0402";
+
     private final DatabaseClient db;
-    private final TeamsProperties properties;
 
-    Budgets(DatabaseClient db, TeamsProperties properties) {
+    Budgets(DatabaseClient db) {
         this.db = db;
-        this.properties = properties;
     }
 
-    /** Reserves {@code price} for {@code team}, or fails with a 402 problem {@code budget_exceeded}. */
-    public Mono<Void> reserve(String team, BigDecimal price) {
-        TeamsProperties.Team settings = properties.team(team).orElse(null);
-        BigDecimal daily = settings == null ? null : settings.dailyBudgetUsd();
-        BigDecimal monthly = settings == null ? null : settings.monthlyBudgetUsd();
-        /*
-         * One statement for both periods: each row is created with the price or raised by it, only where the result
-         * stays within its limit, and both must come back, else the caller's transaction rolls the other one back.
-         * The rows are taken day first, then month, in every transaction (no deadlock), and they stay locked until
-         * the commit: every submit of the team waits for them, so this is the only round trip made while holding
-         * them before the commit (three statements did it before, and the first waited on the lock for nothing).
-         */
-        return db.sql("""
-                        insert into budget_usage as b (team_id, period, period_start, committed_usd)
-                        select :team, p.period, p.period_start, :price
-                        from (values (1, 'DAY', (now() at time zone 'UTC')::date, cast(:daily as numeric)),
-                                     (2, 'MONTH', date_trunc('month', now() at time zone 'UTC')::date,
-                                      cast(:monthly as numeric))) as p (ord, period, period_start, lim)
-                        where p.lim is null or :price <= p.lim
-                        order by p.ord
-                        on conflict (team_id, period, period_start) do update
-                            set committed_usd = b.committed_usd + excluded.committed_usd
-                            where (case b.period when 'DAY' then cast(:daily as numeric)
-                                                 else cast(:monthly as numeric) end) is null
-                               or b.committed_usd + excluded.committed_usd
-                                  <= (case b.period when 'DAY' then cast(:daily as numeric)
-                                                    else cast(:monthly as numeric) end)
-                        returning b.period""")
-                .bind("team", team)
-                .bind("price", price)
-                .bind("daily", Parameter.fromOrEmpty(daily, BigDecimal.class))
-                .bind("monthly", Parameter.fromOrEmpty(monthly, BigDecimal.class))
-                .map((row, meta) -> row.get("period", String.class))
-                .all()
-                .count()
-                .flatMap(reserved -> reserved == 2 ? Mono.<Void>empty() : refusal(team, price, daily, monthly));
+    /** Whether a submit failed because its reservation was refused at commit. */
+    public static boolean refusedReservation(Throwable failure) {
+        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+            if (cause instanceof R2dbcException r2dbc && REFUSED.equals(r2dbc.getSqlState())) {
+                return true;
+            }
+        }
+        return false;
     }
 
-    private Mono<Void> refusal(String team, BigDecimal price, BigDecimal daily, BigDecimal monthly) {
-        return remaining(team, daily, monthly).flatMap(remaining -> Mono.error(new ApiException(
+    /** The 402 problem {@code budget_exceeded} for a refused reservation of {@code price}, with what is left. */
+    public <T> Mono<T> refusal(String team, BigDecimal price) {
+        return remaining(team).flatMap(remaining -> Mono.error(new ApiException(
                 HttpStatus.PAYMENT_REQUIRED, "budget_exceeded", null,
                 "Team " + team + " has $" + remaining.toPlainString() + " of budget left; this job costs $"
                         + price.stripTrailingZeros().toPlainString())
@@ -74,17 +50,20 @@ public class Budgets {
                 .with("price_usd", price.stripTrailingZeros())));
     }
 
-    /** What is left of the tighter of the two budgets now; {@code null} limits do not count. */
-    Mono<BigDecimal> remaining(String team, BigDecimal daily, BigDecimal monthly) {
+    /** What is left of the tighter of the two budgets now, by the limits the reservation applies; no limit counts 0. */
+    Mono<BigDecimal> remaining(String team) {
         return db.sql("""
-                        select
+                        select t.daily_budget_usd as daily, t.monthly_budget_usd as monthly,
                           coalesce((select committed_usd from budget_usage where team_id = :team and period = 'DAY'
                                       and period_start = (now() at time zone 'UTC')::date), 0) as day,
                           coalesce((select committed_usd from budget_usage where team_id = :team and period = 'MONTH'
                                       and period_start = date_trunc('month', now() at time zone 'UTC')::date), 0)
-                            as month""")
+                            as month
+                        from teams t where t.id = :team""")
                 .bind("team", team)
                 .map((row, meta) -> {
+                    BigDecimal daily = row.get("daily", BigDecimal.class);
+                    BigDecimal monthly = row.get("monthly", BigDecimal.class);
                     BigDecimal left = null;
                     if (daily != null) {
                         left = daily.subtract(row.get("day", BigDecimal.class));
@@ -96,6 +75,7 @@ public class Budgets {
                     return (left == null ? BigDecimal.ZERO : left.max(BigDecimal.ZERO))
                             .setScale(2, RoundingMode.DOWN);
                 })
-                .one();
+                .one()
+                .defaultIfEmpty(BigDecimal.ZERO.setScale(2));
     }
 }
