@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.function.Function;
 
 import com.acme.imageedit.system.ApiException;
+import com.acme.imageedit.system.Bytea;
 import org.jspecify.annotations.Nullable;
 import org.springframework.http.HttpStatus;
 import reactor.core.publisher.Flux;
@@ -81,7 +82,7 @@ class JobRepository {
                 .bind("type", request.imageInfo().contentType())
                 .bind("width", request.imageInfo().width())
                 .bind("height", request.imageInfo().height())
-                .bind("bytes", request.image())
+                .bind("bytes", new Bytea(request.image()))
                 .fetch().rowsUpdated();
         Mono<Accepted> transaction = claimKey(id, teamId, idempotency)
                 .then(job)

@@ -3,6 +3,7 @@ package com.acme.imageedit.jobs;
 import java.time.Duration;
 import java.util.function.UnaryOperator;
 
+import com.acme.imageedit.system.Bytea;
 import org.jspecify.annotations.Nullable;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.r2dbc.core.DatabaseClient;
@@ -114,7 +115,7 @@ public class JobTransitions {
                 .bind("type", contentType)
                 .bind("width", Parameter.fromOrEmpty(info == null ? null : info.width(), Integer.class))
                 .bind("height", Parameter.fromOrEmpty(info == null ? null : info.height(), Integer.class))
-                .bind("bytes", image)
+                .bind("bytes", new Bytea(image))
                 .fetch().rowsUpdated();
         // The transition first: when its guard fails, the image is never written.
         return transition.flatMap(finished -> store.thenReturn(finished)).as(tx::transactional).map(this::published);

@@ -49,6 +49,8 @@ class EditLifecycleTest extends IntegrationTest {
         assertThat(accepted.get("polling_url")).isEqualTo(baseUrl() + "/v1/jobs/" + id);
         assertThat(count("select count(*) from job_images where role = 'INPUT' and job_id = '" + id + "'"))
                 .isEqualTo(1);
+        assertThat(storedImage(id, "INPUT")).as("the input as uploaded, byte for byte (bytea sent in binary)")
+                .isEqualTo(input);
 
         AtomicReference<Map<String, Object>> job = new AtomicReference<>();
         await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100)).untilAsserted(() -> {
@@ -72,7 +74,13 @@ class EditLifecycleTest extends IntegrationTest {
                 .expectBody(byte[].class).returnResult().getResponseBody();
         BufferedImage decoded = TestImages.decode(result);
         assertThat(decoded.getWidth()).isPositive();
-        assertThat(result).isNotEqualTo(input);
+        assertThat(result).isNotEqualTo(input).isEqualTo(storedImage(id, "RESULT"));
+    }
+
+    private byte[] storedImage(String id, String role) {
+        return db.sql("select bytes from job_images where job_id = :id and role = :role")
+                .bind("id", id).bind("role", role)
+                .map((row, meta) -> row.get("bytes", byte[].class)).one().block(Duration.ofSeconds(10));
     }
 
     @Test
