@@ -19,6 +19,7 @@ import org.openqa.selenium.By;
 import org.openqa.selenium.Dimension;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
+import org.openqa.selenium.TimeoutException;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
@@ -59,7 +60,19 @@ class WebPageTest extends IntegrationTest {
                 .usingDriverExecutable(CHROMEDRIVER.toFile()).usingAnyFreePort().build();
         browser = new ChromeDriver(service, options);
         browser.manage().window().setSize(new Dimension(1280, 1000));
+        // WebDriver's default is 300 s: a page load Chromium once never finished (the server had answered in 9 ms)
+        // held the whole build that long; see open().
+        browser.manage().timeouts().pageLoadTimeout(Duration.ofSeconds(20));
         wait = new WebDriverWait(browser, Duration.ofSeconds(30));
+    }
+
+    /** Loads a page, once more if Chromium does not finish loading it in time (a browser hiccup, not the page's). */
+    private void open(String url) {
+        try {
+            browser.get(url);
+        } catch (TimeoutException stuck) {
+            browser.get(url);
+        }
     }
 
     @AfterAll
@@ -91,7 +104,7 @@ class WebPageTest extends IntegrationTest {
         screenshot("playground");
         String jobId = status.getAttribute("data-job-id");
 
-        browser.get(baseUrl() + "/#/jobs");
+        open(baseUrl() + "/#/jobs");
         WebElement row = wait.until(d -> d.findElements(By.cssSelector("li[data-job-id='" + jobId + "']")).stream()
                 .findFirst().orElse(null));
         WebElement thumbnail = row.findElement(By.cssSelector("img.thumb"));
@@ -118,7 +131,7 @@ class WebPageTest extends IntegrationTest {
     }
 
     private void signIn() {
-        browser.get(baseUrl() + "/");
+        open(baseUrl() + "/");
         ((JavascriptExecutor) browser).executeScript("sessionStorage.clear()");
         browser.navigate().refresh();
         WebElement key = wait.until(d -> {
