@@ -55,7 +55,8 @@ public final class ByteaBinaryCodec implements CodecRegistrar {
         public EncodedParameter encode(Object value) {
             byte[] bytes = ((Bytea) value).bytes();
             // a new wrapper per subscription: the driver releases what it wrote
-            return new EncodedParameter(Format.FORMAT_BINARY, BYTEA, Mono.fromSupplier(() -> Unpooled.wrappedBuffer(bytes)));
+            return new EncodedParameter(Format.FORMAT_BINARY, BYTEA,
+                    Mono.fromSupplier(() -> Unpooled.wrappedBuffer(bytes)));
         }
 
         @Override
