@@ -45,9 +45,10 @@ class JobRepository {
      */
     Mono<Accepted> insert(String id, String teamId, EditRequest request, Instant deadline,
                           @Nullable Idempotency idempotency, Function<Job, byte[]> render) {
-        // The job and its budget reservation, which the database applies to the team's budget rows when this
-        // transaction commits (V7: held only for the commit, not over our round trips), or refuses by failing it.
-        Mono<Job> job = db.sql("""
+        // One statement: the job, its budget reservation (which the database applies to the team's budget rows when
+        // the job's transaction commits, V7: the rows are locked only for the commit), and its input image.
+        boolean withImage = request.image() != null;
+        DatabaseClient.GenericExecuteSpec insert = db.sql("""
                         with job as (
                             insert into jobs (id, team_id, operation, model, prompt, size, seed, cfg,
                                               num_inference_steps, price_usd, status, deadline_at, metadata,
@@ -58,7 +59,11 @@ class JobRepository {
                         ), reservation as (
                             insert into budget_reservations (job_id, team_id, price_usd, reserved_at)
                             select id, team_id, price_usd, created_at from job
-                        )
+                        )""" + (withImage ? """
+                        , image as (
+                            insert into job_images (job_id, role, content_type, width, height, bytes)
+                            select id, 'INPUT', :type, :width, :height, :bytes from job
+                        )""" : "") + """
                         select * from job""")
                 .bind("id", id)
                 .bind("team", teamId)
@@ -72,27 +77,30 @@ class JobRepository {
                 .bind("price", request.model().priceUsd())
                 .bind("deadline", deadline)
                 .bind("metadata", Metadata.toJson(request.metadata()))
-                .bind("callback", Parameter.fromOrEmpty(request.callbackUrl(), String.class))
-                .map((row, meta) -> Job.from(row))
-                .one();
-        Mono<Long> image = request.image() == null ? Mono.just(0L) : db.sql("""
-                        insert into job_images (job_id, role, content_type, width, height, bytes)
-                        values (:id, 'INPUT', :type, :width, :height, :bytes)""")
-                .bind("id", id)
-                .bind("type", request.imageInfo().contentType())
-                .bind("width", request.imageInfo().width())
-                .bind("height", request.imageInfo().height())
-                .bind("bytes", new Bytea(request.image()))
-                .fetch().rowsUpdated();
-        Mono<Accepted> transaction = claimKey(id, teamId, idempotency)
-                .then(job)
-                .flatMap(inserted -> image.thenReturn(inserted))
-                .flatMap(inserted -> Mono.fromCallable(() -> render.apply(inserted))
-                        .flatMap(body -> storeAnswer(teamId, idempotency, body)
-                                .thenReturn(new Accepted(inserted, body, false))))
-                .as(tx::transactional)
-                .onErrorResume(Budgets::refusedReservation,
-                        refused -> budgets.refusal(teamId, request.model().priceUsd()));
+                .bind("callback", Parameter.fromOrEmpty(request.callbackUrl(), String.class));
+        if (withImage) {
+            insert = insert.bind("type", request.imageInfo().contentType())
+                    .bind("width", request.imageInfo().width())
+                    .bind("height", request.imageInfo().height())
+                    .bind("bytes", new Bytea(request.image()));
+        }
+        Mono<Job> job = insert.map((row, meta) -> Job.from(row)).one();
+        Mono<Accepted> stored;
+        if (idempotency == null) {
+            // Its own transaction (autocommit): one round trip, no BEGIN and COMMIT of ours; a refused reservation
+            // fails the statement itself. The answer is rendered once the job is committed.
+            stored = job.map(inserted -> new Accepted(inserted, render.apply(inserted), false));
+        } else {
+            // The key first, and the answer stored with it, in the job's transaction.
+            stored = claimKey(id, teamId, idempotency)
+                    .then(job)
+                    .flatMap(inserted -> Mono.fromCallable(() -> render.apply(inserted))
+                            .flatMap(body -> storeAnswer(teamId, idempotency, body)
+                                    .thenReturn(new Accepted(inserted, body, false))))
+                    .as(tx::transactional);
+        }
+        Mono<Accepted> transaction = stored.onErrorResume(Budgets::refusedReservation,
+                refused -> budgets.refusal(teamId, request.model().priceUsd()));
         // A client that goes away must not cancel the transaction half way: a cancel lands between statements and
         // the connection could go back to the pool with the transaction still open, where the next user's commit
         // committed a job without its image or reservation (bench/cancelled-accepts.sh: 1 in 60,893 under load).

@@ -58,11 +58,16 @@ class BudgetsTest extends IntegrationTest {
         await().atMost(Duration.ofSeconds(20)).until(() -> count(
                 "select count(*) from jobs where team_id = 'budget' and status = 'FAILED'") == 3);
 
+        // Half of them with an Idempotency-Key (the key, the job and the answer in one transaction): a refused one
+        // leaves no key behind either.
         List<Outcome> second = Flux.range(0, 20)
-                .flatMap(i -> submit(team, "budget round two " + i, image), 20)
+                .flatMap(i -> submit(team, "budget round two " + i, image, i % 2 == 0 ? "budget-two-" + i : null), 20)
                 .collectList().block(Duration.ofSeconds(60));
         assertThat(second.stream().filter(o -> o.status() == 202)).hasSize(3);
         assertThat(second.stream().filter(o -> o.status() == 402)).hasSize(17);
+        assertThat(count("select count(*) from idempotency_keys where team_id = 'budget'"))
+                .isEqualTo(second.stream().filter(o -> o.status() == 202 && o.keyed()).count());
+        assertThat(count("select count(*) from jobs where team_id = 'budget'")).isEqualTo(13);
 
         // The three new ones succeed; the seven slow ones are left running (reserved, not yet charged).
         await().atMost(Duration.ofSeconds(20)).until(() -> count(
@@ -90,10 +95,19 @@ class BudgetsTest extends IntegrationTest {
     }
 
     private Mono<Outcome> submit(WebClient team, String prompt, byte[] image) {
+        return submit(team, prompt, image, null);
+    }
+
+    private Mono<Outcome> submit(WebClient team, String prompt, byte[] image, String idempotencyKey) {
         return team.post().uri("/v1/images/edits?async=true")
+                .headers(headers -> {
+                    if (idempotencyKey != null) {
+                        headers.set("Idempotency-Key", idempotencyKey);
+                    }
+                })
                 .body(BodyInserters.fromMultipartData(EditForms.simple(prompt, image)))
                 .exchangeToMono(response -> response.bodyToMono(JSON)
-                        .map(body -> new Outcome(response.statusCode().value(), body)));
+                        .map(body -> new Outcome(response.statusCode().value(), body, idempotencyKey != null)));
     }
 
     private String upstreamId(String jobId) {
@@ -101,6 +115,6 @@ class BudgetsTest extends IntegrationTest {
                 .map((row, meta) -> row.get(0, String.class)).one().block(Duration.ofSeconds(5));
     }
 
-    private record Outcome(int status, Map<String, Object> body) {
+    private record Outcome(int status, Map<String, Object> body, boolean keyed) {
     }
 }
