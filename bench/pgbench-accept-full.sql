@@ -1,8 +1,9 @@
--- Informational second baseline of bench/accept-path.sh: every statement of an accepted edit, as the service sends
--- them (JobRepository.insert): the job row with its budget reservation (one statement; the V7 trigger applies the
--- reservation to the team's budget_usage rows at commit), then its 48 KiB input image, in one transaction.
+-- Informational second baseline of bench/accept-path.sh: exactly what the service sends for an accepted edit without
+-- an Idempotency-Key (JobRepository.insert): ONE statement, its own transaction, inserting the job, its budget
+-- reservation (which the V7 trigger applies to the team's budget_usage rows at the implicit commit) and its 48 KiB
+-- input image. The main baseline (pgbench-accept.sql) inserts the same job and image rows as two statements in a
+-- BEGIN/END block; this one shows what the database gives a C client using the service's own statement.
 \set r random(1, 9000000000000000000)
-BEGIN;
 with job as (
     insert into jobs (id, team_id, operation, model, prompt, size, seed, cfg, num_inference_steps,
                       price_usd, status, deadline_at, metadata, callback_url)
@@ -15,9 +16,8 @@ with job as (
 ), reservation as (
     insert into budget_reservations (job_id, team_id, price_usd, reserved_at)
     select id, team_id, price_usd, created_at from job
+), image as (
+    insert into job_images (job_id, role, content_type, width, height, bytes)
+    select id, 'INPUT', 'image/png', 512, 512, cast(:img as bytea) from job
 )
 select * from job;
-insert into job_images (job_id, role, content_type, width, height, bytes)
-values ('img_' || translate(lpad(cast(:r as text), 26, '0'), '0123456789', 'abcdefghij'), 'INPUT', 'image/png', 512,
-        512, cast(:img as bytea));
-END;
