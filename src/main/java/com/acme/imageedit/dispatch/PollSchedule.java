@@ -2,6 +2,7 @@ package com.acme.imageedit.dispatch;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -118,7 +119,7 @@ class PollSchedule {
                 settings, current.equals(fixed) ? null : current);
         if (!result.plan().equals(current)) {
             double[] sorted = delays.clone();
-            java.util.Arrays.sort(sorted);
+            Arrays.sort(sorted);
             log.info("Poll plan now {} ({} samples; replayed: {} calls/job, median lag {} ms, p90 lag {} ms; polls "
                             + "lately went out {} ms late at the median, {} ms at p90)", result.plan(), observed.size(),
                     Math.round(result.callsPerJob() * 100) / 100.0, Math.round(result.medianLag()),
@@ -138,7 +139,6 @@ class PollSchedule {
                 .mapToDouble(o -> o.previousDelay() == null ? o.delay() : o.previousDelay())
                 .toArray();
     }
-
 
     /**
      * Run times from what the polls saw: the density is resolved to a tenth of the median-lag target and smoothed at

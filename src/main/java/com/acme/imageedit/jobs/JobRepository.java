@@ -101,19 +101,17 @@ class JobRepository {
         }
         Mono<Accepted> transaction = stored.onErrorResume(Budgets::refusedReservation,
                 refused -> budgets.refusal(teamId, request.model().priceUsd()));
-        // A client that goes away must not cancel the transaction half way: a cancel lands between statements and
-        // the connection could go back to the pool with the transaction still open, where the next user's commit
+        // A client that goes away must not cancel the keyed transaction half way: a cancel lands between statements
+        // and the connection could go back to the pool with the transaction still open, where the next user's commit
         // committed a job without its image or reservation (bench/cancelled-accepts.sh: 1 in 60,893 under load).
-        // So the transaction always runs to its commit or rollback; the caller may stop listening.
+        // So the work always runs to its commit or rollback (the single statement too); the caller may stop
+        // listening.
         return Mono.fromFuture(() -> transaction.toFuture(), true)
                 .onErrorResume(KeyTaken.class, taken -> replay(teamId, idempotency));
     }
 
     /** Takes the key, or fails with {@link KeyTaken} once a live holder of it has committed. */
-    private Mono<Void> claimKey(String id, String teamId, @Nullable Idempotency idempotency) {
-        if (idempotency == null) {
-            return Mono.empty();
-        }
+    private Mono<Void> claimKey(String id, String teamId, Idempotency idempotency) {
         // An expired row is taken over in place; a live one (committed, or committing meanwhile) is left alone.
         return db.sql("""
                         insert into idempotency_keys (team_id, key, request_hash, job_id)
@@ -133,10 +131,7 @@ class JobRepository {
                 .then();
     }
 
-    private Mono<Void> storeAnswer(String teamId, @Nullable Idempotency idempotency, byte[] body) {
-        if (idempotency == null) {
-            return Mono.empty();
-        }
+    private Mono<Void> storeAnswer(String teamId, Idempotency idempotency, byte[] body) {
         return db.sql("""
                         update idempotency_keys set response_status = 202, response_body = :body
                         where team_id = :team and key = :key""")

@@ -77,12 +77,20 @@ public class ProblemRendering implements WebExceptionHandler {
     }
 
     private Mono<Void> write(ServerWebExchange exchange, Problem problem, Throwable failure) {
+        if (!logged(problem)) {
+            // refusals (401, 404, 429 …) log at debug: no context to restore for a line nobody reads
+            return render(exchange, problem);
+        }
         return Mono.deferContextual(context -> {
             try (ContextSnapshot.Scope traced = SNAPSHOTS.setThreadLocalsFrom(context)) {
                 log(exchange, problem, failure);
             }
             return render(exchange, problem);
         });
+    }
+
+    private static boolean logged(Problem problem) {
+        return problem.status().is5xxServerError() ? log.isWarnEnabled() : log.isDebugEnabled();
     }
 
     private static void log(ServerWebExchange exchange, Problem problem, Throwable failure) {

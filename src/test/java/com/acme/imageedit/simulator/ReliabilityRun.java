@@ -46,6 +46,8 @@ import javax.crypto.spec.SecretKeySpec;
 import com.acme.imageedit.support.TestImages;
 import com.sun.net.httpserver.HttpServer;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -912,10 +914,10 @@ public final class ReliabilityRun {
     /** Whether the condition came true within the timeout (checked every 250 ms). */
     static boolean await(Duration timeout, BooleanSupplier condition) {
         try {
-            org.awaitility.Awaitility.await().atMost(timeout).pollInterval(Duration.ofMillis(250))
+            Awaitility.await().atMost(timeout).pollInterval(Duration.ofMillis(250))
                     .until(condition::getAsBoolean);
             return true;
-        } catch (org.awaitility.core.ConditionTimeoutException e) {
+        } catch (ConditionTimeoutException e) {
             return false;
         }
     }

@@ -1,6 +1,7 @@
 package com.acme.imageedit.simulator;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -144,7 +145,7 @@ public final class SoakBench {
                                 try {
                                     Files.writeString(out.resolve("soak.csv"), csv);
                                 } catch (IOException e) {
-                                    throw new java.io.UncheckedIOException(e);
+                                    throw new UncheckedIOException(e);
                                 }
                             })
                             .blockLast();
