@@ -143,7 +143,6 @@ final class HostileRequests {
                     headerBoundary = new String[]{"", "\"\"", boundary + "x", "\"" + boundary + "\"", "a b",
                             "x".repeat(200), boundary.toUpperCase()}[r.nextInt(7)];
                     notes.add("header boundary '" + RawHttp.abbreviate(headerBoundary) + "'");
-                    refuse |= !headerBoundary.equals("\"" + boundary + "\"");
                 }
                 case 14 -> {
                     model = odd(r, 200);
@@ -156,7 +155,8 @@ final class HostileRequests {
                 }
             }
         }
-        // judged on the prompt and image finally sent (a later mutation may replace an earlier one)
+        // judged on the boundary, prompt and image finally sent (a later mutation may replace an earlier one)
+        refuse |= !headerBoundary.equals(boundary) && !headerBoundary.equals("\"" + boundary + "\"");
         refuse |= !dropImage && image.refusal() != null;
         refuse |= !model.isBlank() && !model.equals("qwen/qwen-image-edit");
         refuse |= prompt.isBlank() || hasNul(prompt) || prompt.codePointCount(0, prompt.length()) > 4000;
@@ -200,9 +200,6 @@ final class HostileRequests {
             }
         }
         String contentType = "multipart/form-data; boundary=" + headerBoundary;
-        if (!headerBoundary.startsWith("\"") && !headerBoundary.equals(boundary)) {
-            contentType = "multipart/form-data; boundary=" + headerBoundary;
-        }
         if (headerBoundary.equals(boundary) && r.nextInt(8) == 0) {
             contentType = new String[]{"multipart/mixed; boundary=" + boundary, "multipart/form-data",
                     "text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=" + boundary
