@@ -26,11 +26,13 @@ COPY --from=build /extracted/application/ ./
 # and /tmp for multipart spill files (a writable emptyDir when the root file system is read-only).
 ENV JAVA_TOOL_OPTIONS="-XX:+UseContainerSupport -XX:MaxRAMPercentage=75 -XX:InitialRAMPercentage=50 -XX:+ExitOnOutOfMemoryError -Djava.io.tmpdir=/tmp" \
     LOGGING_STRUCTURED_FORMAT_CONSOLE=ecs \
-    PORT=8080
+    PORT=8080 \
+    MANAGEMENT_PORT=8081
 USER 10001:10001
-EXPOSE 8080 8090
-# No curl in a JRE image: bash's /dev/tcp asks the liveness probe, and the check passes only on "UP".
+# 8080 the API, 8081 health and metrics (management), 8090 the simulator (profile `simulator` only).
+EXPOSE 8080 8081 8090
+# No curl in a JRE image: bash's /dev/tcp asks the liveness probe on the management port; it passes only on "UP".
 HEALTHCHECK --interval=15s --timeout=5s --start-period=90s --retries=3 \
-    CMD ["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/8080 && printf 'GET /actuator/health/liveness HTTP/1.0\\r\\nHost: localhost\\r\\n\\r\\n' >&3 && grep -q '\"status\":\"UP\"' <&3"]
+    CMD ["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/8081 && printf 'GET /actuator/health/liveness HTTP/1.0\\r\\nHost: localhost\\r\\n\\r\\n' >&3 && grep -q '\"status\":\"UP\"' <&3"]
 # Exec form: the JVM is PID 1 and gets SIGTERM directly, so graceful shutdown (server.shutdown=graceful) runs.
 ENTRYPOINT ["java", "org.springframework.boot.loader.launch.JarLauncher"]

@@ -1,10 +1,11 @@
 # Shared by accept-path.sh, read-path.sh and startup-memory.sh (source after lib.sh): the packaged service as its own
 # process against the stand-alone PostgreSQL of lib.sh, psql/pgbench against the same database, and the statistics.
-# Loopback only. Ports can be moved with BENCH_PG_PORT / BENCH_PORT when another run holds them; SERVICE_JAR=path runs
+# Loopback only. Ports can be moved with BENCH_PG_PORT / BENCH_PORT / BENCH_MANAGEMENT_PORT when another run holds them; SERVICE_JAR=path runs
 # another build of the service (e.g. a copy of the jar from before a change, for a before/after comparison).
 
 BENCH_PG_PORT=${BENCH_PG_PORT:-56410}
 BENCH_PORT=${BENCH_PORT:-18410}
+BENCH_MANAGEMENT_PORT=${BENCH_MANAGEMENT_PORT:-18411}
 BENCH_KEY=bench-key
 export PGHOST=127.0.0.1 PGPORT=$BENCH_PG_PORT PGUSER=postgres PGPASSWORD=postgres PGDATABASE=imageedit
 
@@ -30,15 +31,16 @@ start_service() {
     # shellcheck disable=SC2086
     (DB_HOST=127.0.0.1 DB_PORT=$BENCH_PG_PORT DB_NAME=imageedit DB_USER=postgres DB_PASSWORD=postgres \
         exec java ${JAVA_OPTS:-} "$@" -jar "${SERVICE_JAR:-$(service_jar)}" --server.port="$BENCH_PORT" \
+        --management.server.port="$BENCH_MANAGEMENT_PORT" \
         --spring.config.additional-location="file:$BENCH_ROOT/bench/bench-service.yml" >"$log" 2>&1) &
     SERVICE_PID=$!
 }
 
-# wait_ready [TIMEOUT_S]: polls /actuator/health/readiness every 20 ms until UP; sets READY_MS (since launch).
+# wait_ready [TIMEOUT_S]: polls /actuator/health/readiness (management port) every 20 ms until UP; sets READY_MS (since launch).
 wait_ready() {
     local limit=$(( $(date +%s) + ${1:-120} ))
     while [ "$(date +%s)" -lt "$limit" ]; do
-        if curl -fs "http://127.0.0.1:$BENCH_PORT/actuator/health/readiness" 2>/dev/null | grep -q '"UP"'; then
+        if curl -fs "http://127.0.0.1:$BENCH_MANAGEMENT_PORT/actuator/health/readiness" 2>/dev/null | grep -q '"UP"'; then
             READY_MS=$(( $(date +%s%3N) - SERVICE_T0_MS ))
             return 0
         fi

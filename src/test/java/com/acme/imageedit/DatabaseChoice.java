@@ -35,7 +35,11 @@ final class DatabaseChoice {
         if (forced.equalsIgnoreCase("testcontainers")) {
             return true;
         }
-        // Ask Testcontainers only when an engine may exist: its probe is slow and logs an error when there is none.
+        return dockerAvailable();
+    }
+
+    /** Whether a Docker engine answers; asks Testcontainers only when one may exist (its probe is slow otherwise). */
+    static boolean dockerAvailable() {
         boolean maybeDocker = System.getenv("DOCKER_HOST") != null
                 || Files.exists(Path.of("/var/run/docker.sock"))
                 || Files.exists(Path.of(System.getProperty("user.home"), ".testcontainers.properties"));

@@ -2,39 +2,28 @@ package com.acme.imageedit;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.sql.Connection;
-import java.sql.SQLException;
-import java.sql.Statement;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 
-/**
- * One embedded PostgreSQL 17 server per JVM, started on first use and stopped at JVM exit; each caller gets a new,
- * empty database on it.
- */
-final class EmbeddedPostgres17 {
+/** {@link TestPostgres} on an embedded PostgreSQL 17 server (zonky), started once per JVM, stopped at JVM exit. */
+final class EmbeddedPostgres17 implements TestPostgres {
 
-    private static final AtomicInteger DATABASES = new AtomicInteger();
-    private static EmbeddedPostgres server;
+    static final EmbeddedPostgres17 INSTANCE = new EmbeddedPostgres17();
+
+    private EmbeddedPostgres server;
 
     private EmbeddedPostgres17() {
     }
 
-    static TestDatabaseConfiguration.EmbeddedDatabase createDatabase() {
+    @Override
+    public TestDatabase createDatabase() {
         EmbeddedPostgres postgres = server();
-        String name = "imageedit_" + ProcessHandle.current().pid() + "_" + DATABASES.incrementAndGet();
-        try (Connection connection = postgres.getPostgresDatabase().getConnection();
-             Statement statement = connection.createStatement()) {
-            statement.execute("create database " + name);
-        } catch (SQLException e) {
-            throw new IllegalStateException("Could not create test database " + name, e);
-        }
-        return new TestDatabaseConfiguration.EmbeddedDatabase("localhost", postgres.getPort(), name, "postgres",
-                "postgres");
+        String name = Names.next();
+        TestPostgres.createDatabase(postgres.getJdbcUrl("postgres", "postgres"), "postgres", "postgres", name);
+        return new TestDatabase("localhost", postgres.getPort(), name, "postgres", "postgres");
     }
 
-    private static synchronized EmbeddedPostgres server() {
+    private synchronized EmbeddedPostgres server() {
         if (server == null) {
             try {
                 server = EmbeddedPostgres.builder()

@@ -5,6 +5,7 @@ import java.time.Duration;
 import com.acme.imageedit.simulator.TheRouterSimulator;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalManagementPort;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.context.annotation.Import;
 import org.springframework.http.HttpHeaders;
@@ -24,6 +25,10 @@ public abstract class IntegrationTest {
 
     @LocalServerPort
     protected int port;
+
+    /** Health and metrics are served here, not on the API port. */
+    @LocalManagementPort
+    protected int managementPort;
 
     @Autowired
     protected TheRouterSimulator simulator;
@@ -52,6 +57,12 @@ public abstract class IntegrationTest {
             builder.defaultHeader(HttpHeaders.AUTHORIZATION, "Bearer " + key);
         }
         return builder.build();
+    }
+
+    /** A client of the management port (health, info, prometheus), which asks for no key. */
+    protected WebTestClient management() {
+        return WebTestClient.bindToServer().baseUrl("http://localhost:" + managementPort)
+                .responseTimeout(Duration.ofSeconds(30)).build();
     }
 
     protected WebClient webClient() {

@@ -3,6 +3,7 @@ package com.acme.imageedit;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.flyway.autoconfigure.FlywayConnectionDetails;
@@ -10,6 +11,8 @@ import org.springframework.boot.r2dbc.autoconfigure.R2dbcConnectionDetails;
 import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.support.GenericApplicationContext;
+import org.springframework.core.env.StandardEnvironment;
+import org.springframework.core.env.SystemEnvironmentPropertySource;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.client.ReactorResourceFactory;
 import org.springframework.web.reactive.function.client.WebClient;
@@ -23,31 +26,53 @@ public final class Replicas implements AutoCloseable {
 
     private final List<ConfigurableApplicationContext> started = new ArrayList<>();
 
-    /** A new, empty database on the test PostgreSQL server (embedded only; null where Testcontainers serves). */
-    public static TestDatabaseConfiguration.EmbeddedDatabase freshDatabase() {
-        return DatabaseChoice.useTestcontainers() ? null : EmbeddedPostgres17.createDatabase();
+    /** A new, empty database on the tests' PostgreSQL server, whichever provider serves it. */
+    public static TestDatabase freshDatabase() {
+        return TestPostgres.active().createDatabase();
     }
 
     public ConfigurableApplicationContext start(R2dbcConnectionDetails r2dbc, FlywayConnectionDetails flyway,
                                                 URI therouter, String workerId, String... args) {
-        List<String> all = new ArrayList<>(List.of("--server.port=0", "--dispatch.worker-id=" + workerId,
+        List<String> all = new ArrayList<>(List.of("--server.port=0", "--management.server.port=0",
+                "--dispatch.worker-id=" + workerId,
                 "--therouter.base-url=" + therouter, "--therouter.api-key=test"));
         all.addAll(List.of(args));
-        ConfigurableApplicationContext context = new SpringApplicationBuilder(ImageEditProxyApplication.class)
+        return run(new SpringApplicationBuilder(ImageEditProxyApplication.class)
                 .profiles("test", "demo")
                 .initializers(c -> {
                     c.getBeanFactory().registerSingleton("sharedR2dbc", r2dbc);
                     if (flyway != r2dbc) {
                         c.getBeanFactory().registerSingleton("sharedFlyway", flyway);
                     }
-                    // Own Netty resources: closing it must not dispose the global ones the shared context runs on.
-                    ((GenericApplicationContext) c).registerBean(ReactorResourceFactory.class, () -> {
-                        ReactorResourceFactory resources = new ReactorResourceFactory();
-                        resources.setUseGlobalResources(false);
-                        return resources;
-                    });
-                })
-                .run(all.toArray(String[]::new));
+                }), all);
+    }
+
+    /**
+     * A replica configured only the way a deployment configures it: {@code environment} stands in for the process
+     * environment (relaxed binding, as in a container: {@code JOBS_PUBLICBASEURL}, {@code SPRING_PROFILES_ACTIVE}),
+     * with no test profile and none of the test JVM's own environment variables; {@code args} may move ports.
+     */
+    public ConfigurableApplicationContext startWithEnvironment(Map<String, String> environment, String... args) {
+        StandardEnvironment deployed = new StandardEnvironment();
+        // Not under the name "systemEnvironment": the management port's child context builds its own environment with
+        // the real one under that name and merges the parent's other sources, which must include this one. The suffix
+        // "-systemEnvironment" keeps Boot's relaxed binding of variable names (JOBS_PUBLICBASEURL) for it.
+        deployed.getPropertySources().remove(StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME);
+        deployed.getPropertySources().addFirst(
+                new SystemEnvironmentPropertySource("deployment-systemEnvironment", Map.copyOf(environment)));
+        return run(new SpringApplicationBuilder(ImageEditProxyApplication.class).environment(deployed),
+                List.of(args));
+    }
+
+    private ConfigurableApplicationContext run(SpringApplicationBuilder builder, List<String> args) {
+        ConfigurableApplicationContext context = builder
+                // Own Netty resources: closing it must not dispose the global ones the shared context runs on.
+                .initializers(c -> ((GenericApplicationContext) c).registerBean(ReactorResourceFactory.class, () -> {
+                    ReactorResourceFactory resources = new ReactorResourceFactory();
+                    resources.setUseGlobalResources(false);
+                    return resources;
+                }))
+                .run(args.toArray(String[]::new));
         started.add(context);
         return context;
     }
@@ -61,6 +86,16 @@ public final class Replicas implements AutoCloseable {
 
     public static int port(ConfigurableApplicationContext context) {
         return ((WebServerApplicationContext) context).getWebServer().getPort();
+    }
+
+    /** The replica's management port (health, metrics), which the API port does not serve. */
+    public static int managementPort(ConfigurableApplicationContext context) {
+        return context.getEnvironment().getRequiredProperty("local.management.port", Integer.class);
+    }
+
+    /** A client of that replica's management port. */
+    public static WebClient managementClient(ConfigurableApplicationContext context) {
+        return WebClient.builder().baseUrl("http://localhost:" + managementPort(context)).build();
     }
 
     @Override

@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 
+import com.acme.imageedit.system.DeploymentSetting;
 import org.jspecify.annotations.Nullable;
 
 import jakarta.validation.Valid;
@@ -37,8 +38,8 @@ import org.springframework.validation.annotation.Validated;
  *                         job before it answers 202 with the job instead; waiting holds no thread and no connection
  * @param eventsKeepAlive  how often an idle event stream gets a comment line, so that proxies keep it open
  * @param idempotencyKeyTtl how long an {@code Idempotency-Key} names its first request
- * @param linkSecret       key of the HMAC that signs {@code unsigned_urls}; every replica needs the same one. Empty: a
- *                         random key per process (links then work only on the replica that made them)
+ * @param linkSecret       key of the HMAC that signs {@code unsigned_urls} (32+ random characters), the same on every
+ *                         replica. Empty: a key generated once and kept in PostgreSQL, which every replica shares
  */
 @Validated
 @ConfigurationProperties("jobs")
@@ -50,13 +51,13 @@ record JobsProperties(
         @DefaultValue("1m") @NotNull Duration minDeadline,
         @DefaultValue("24h") @NotNull Duration maxDeadline,
         @DefaultValue("7d") @NotNull Duration resultRetention,
-        @Nullable URI publicBaseUrl,
+        @DeploymentSetting @Nullable URI publicBaseUrl,
         @DefaultValue("qwen/qwen-image-edit") @NotBlank String defaultModel,
         @NotEmpty List<@Valid Model> models,
         @DefaultValue("55s") @NotNull Duration maxWait,
         @DefaultValue("15s") @NotNull Duration eventsKeepAlive,
         @DefaultValue("24h") @NotNull Duration idempotencyKeyTtl,
-        @Nullable String linkSecret) {
+        @DeploymentSetting(secret = true) @Nullable String linkSecret) {
 
     Optional<Model> model(String id) {
         return models.stream().filter(m -> m.id().equals(id)).findFirst();

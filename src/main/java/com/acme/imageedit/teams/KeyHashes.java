@@ -6,6 +6,7 @@ import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.util.Base64;
 import java.util.HexFormat;
+import java.util.List;
 
 /** API keys are stored and compared only as SHA-256 hashes. */
 final class KeyHashes {
@@ -23,6 +24,19 @@ final class KeyHashes {
             return HexFormat.of().formatHex(digest);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is part of every JRE", e);
+        }
+    }
+
+    /**
+     * Refuses anything but hex SHA-256 hashes in configuration, with a message that names where the bad entry is but
+     * never echoes it: a key pasted where its hash belongs must not end up in a start-up failure's log lines.
+     */
+    static void requireHashes(String where, List<String> hashes) {
+        for (int i = 0; i < hashes.size(); i++) {
+            if (hashes.get(i) == null || !hashes.get(i).matches(PATTERN)) {
+                throw new IllegalArgumentException(where + "[" + i + "] is not a hex SHA-256 (64 characters 0-9a-f). "
+                        + "Configure the hash of a key, never the key: printf %s \"$KEY\" | sha256sum");
+            }
         }
     }
 

@@ -116,6 +116,9 @@ class TeamDirectory implements SmartLifecycle {
 
     @Override
     public void start() {
+        if (properties.file() != null) {
+            TeamsFile.check(properties.file());
+        }
         try {
             // Start-up waits for this on purpose: no request may be judged against keys not yet written.
             synchronise().toFuture().get(60, TimeUnit.SECONDS);
@@ -126,11 +129,14 @@ class TeamDirectory implements SmartLifecycle {
             throw new IllegalStateException("Could not write the configured teams to the database", e);
         }
         running = true;
-        log.info("{} teams configured ({} keys), {} admin keys", properties.definitions().size(),
+        log.info("{} teams configured ({} keys), {} admin keys{}", properties.definitions().size(),
                 properties.definitions().stream().mapToInt(t -> t.keyHashes().size()).sum(),
-                properties.adminKeyHashes().size());
+                properties.adminKeyHashes().size(),
+                properties.file() == null ? "" : ", from the teams file " + properties.file());
         if (properties.adminKeyHashes().isEmpty() && properties.definitions().isEmpty()) {
-            log.warn("No teams and no admin keys are configured: every API request will be refused with 401");
+            log.warn("No teams and no admin keys are configured: every API request will be refused with 401. Give the "
+                    + "service a teams file (TEAMS_FILE; the Helm chart's `teams:` values) or create keys through the "
+                    + "admin API");
         }
     }
 

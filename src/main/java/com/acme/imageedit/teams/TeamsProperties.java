@@ -1,10 +1,12 @@
 package com.acme.imageedit.teams;
 
 import java.math.BigDecimal;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 
+import com.acme.imageedit.system.DeploymentSetting;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.DecimalMin;
 import jakarta.validation.constraints.Min;
@@ -19,18 +21,31 @@ import org.springframework.validation.annotation.Validated;
 /**
  * The teams that may use the service. Keys appear only as hex SHA-256 hashes ({@code printf %s "$KEY" | sha256sum}),
  * so configuration, Helm values and logs never hold a usable key.
+ * <p>
+ * In production they come from the <em>teams file</em> ({@code teams.file}, env {@code TEAMS_FILE}): a YAML file with
+ * a {@code teams:} block of {@code admin-key-hashes} and {@code definitions}, which application.yml imports
+ * ({@code spring.config.import}), mounted from a Secret by the Helm chart and from a demo file by compose; see
+ * {@link TeamsFile}. Unknown keys are refused at start-up rather than ignored, so that a misspelt budget cannot
+ * silently mean "no budget".
  *
  * @param adminKeyHashes hashes of the keys that see and manage everything
  * @param keyCacheTtl    how long a replica trusts a key it has looked up; a key removed through the admin API stops
  *                       working on the other replicas within this time
  * @param definitions    the teams
+ * @param file           the teams file, when the teams come from one; it must exist and hold only a {@code teams:}
+ *                       block
  */
 @Validated
-@ConfigurationProperties("teams")
+@ConfigurationProperties(prefix = "teams", ignoreUnknownFields = false)
 public record TeamsProperties(
-        @DefaultValue List<@Pattern(regexp = KeyHashes.PATTERN) String> adminKeyHashes,
+        @DefaultValue List<String> adminKeyHashes,
         @DefaultValue("10s") @NotNull Duration keyCacheTtl,
-        @DefaultValue List<@Valid Team> definitions) {
+        @DefaultValue List<@Valid Team> definitions,
+        @DeploymentSetting @Nullable Path file) {
+
+    public TeamsProperties {
+        KeyHashes.requireHashes("teams.admin-key-hashes", adminKeyHashes);
+    }
 
     public Optional<Team> team(String id) {
         return definitions.stream().filter(t -> t.id().equals(id)).findFirst();
@@ -51,11 +66,15 @@ public record TeamsProperties(
     public record Team(
             @NotBlank @Pattern(regexp = "[a-z0-9][a-z0-9_-]{0,62}") String id,
             @Nullable String name,
-            @DefaultValue List<@Pattern(regexp = KeyHashes.PATTERN) String> keyHashes,
+            @DefaultValue List<String> keyHashes,
             @Nullable @DecimalMin("0") BigDecimal dailyBudgetUsd,
             @Nullable @DecimalMin("0") BigDecimal monthlyBudgetUsd,
             @Nullable @Min(0) Integer maxInFlight,
             @DefaultValue("50") @DecimalMin("0.1") double requestsPerSecond) {
+
+        public Team {
+            KeyHashes.requireHashes("team '" + id + "' key-hashes", keyHashes);
+        }
 
         public String displayName() {
             return name == null || name.isBlank() ? id : name;

@@ -3,6 +3,7 @@ package com.acme.imageedit.upstream;
 import java.net.URI;
 import java.time.Duration;
 
+import com.acme.imageedit.system.DeploymentSetting;
 import jakarta.validation.constraints.NotNull;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
@@ -23,8 +24,8 @@ import org.springframework.validation.annotation.Validated;
 @Validated
 @ConfigurationProperties("therouter")
 public record TheRouterProperties(
-        @NotNull @DefaultValue("https://api.therouter.ai") URI baseUrl,
-        @DefaultValue("") String apiKey,
+        @DeploymentSetting @NotNull @DefaultValue("https://api.therouter.ai") URI baseUrl,
+        @DeploymentSetting(secret = true) @DefaultValue("") String apiKey,
         @NotNull @DefaultValue("5s") Duration connectTimeout,
         @NotNull @DefaultValue("30s") Duration responseTimeout,
         @NotNull @DefaultValue("60s") Duration downloadTimeout,

@@ -3,6 +3,7 @@ package com.acme.imageedit.webhooks;
 import java.time.Duration;
 import java.util.List;
 
+import com.acme.imageedit.system.DeploymentSetting;
 import jakarta.validation.constraints.AssertTrue;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
@@ -68,7 +69,7 @@ record WebhooksProperties(
         @DefaultValue("false") boolean allowPrivate,
         @DefaultValue List<@NotNull @Pattern(regexp = "[0-9A-Fa-f:.]+/\\d{1,3}",
                 message = "must be a CIDR block such as 10.0.0.0/8 or fd00::/8") String> allowedNetworks,
-        @Nullable String secretEncryptionKey,
+        @DeploymentSetting(secret = true) @Nullable String secretEncryptionKey,
         @DefaultValue("5s") @NotNull Duration dnsTimeout,
         @DefaultValue("15s") @NotNull Duration metricsRefresh) {
 

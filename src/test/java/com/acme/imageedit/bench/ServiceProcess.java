@@ -35,27 +35,32 @@ public final class ServiceProcess implements AutoCloseable {
 
     private final Process process;
     private final int port;
+    private final int managementPort;
     private final Path gcLog;
 
-    private ServiceProcess(Process process, int port, Path gcLog) {
+    private ServiceProcess(Process process, int port, int managementPort, Path gcLog) {
         this.process = process;
         this.port = port;
+        this.managementPort = managementPort;
         this.gcLog = gcLog;
     }
 
     /**
-     * Starts {@code java [jvmOptions] -Xlog:gc:file=<logDir>/<name>-gc.log -jar jar --server.port=<free> [args]} with
+     * Starts {@code java [jvmOptions] -Xlog:gc:file=<logDir>/<name>-gc.log -jar jar --server.port=<free>
+     * --management.server.port=<free> [args]} with
      * the database settings in its environment, output to {@code <logDir>/<name>.log}, and waits until it is ready.
      */
     public static ServiceProcess start(Path jar, Path logDir, String name, int postgresPort, List<String> jvmOptions,
                                        List<String> args) throws IOException, InterruptedException {
         int port = freePort();
+        int managementPort = freePort();
         Files.createDirectories(logDir);
         Path gcLog = logDir.resolve(name + "-gc.log");
         List<String> command = new ArrayList<>(List.of("java"));
         command.addAll(jvmOptions);
         command.add("-Xlog:gc:file=" + gcLog);
-        command.addAll(List.of("-jar", jar.toString(), "--server.port=" + port));
+        command.addAll(List.of("-jar", jar.toString(), "--server.port=" + port,
+                "--management.server.port=" + managementPort));
         command.addAll(args);
         ProcessBuilder builder = new ProcessBuilder(command)
                 .redirectErrorStream(true)
@@ -66,7 +71,7 @@ public final class ServiceProcess implements AutoCloseable {
         env.put("DB_NAME", "imageedit");
         env.put("DB_USER", "postgres");
         env.put("DB_PASSWORD", "postgres");
-        ServiceProcess service = new ServiceProcess(builder.start(), port, gcLog);
+        ServiceProcess service = new ServiceProcess(builder.start(), port, managementPort, gcLog);
         service.awaitReady(Duration.ofSeconds(180));
         return service;
     }
@@ -82,6 +87,11 @@ public final class ServiceProcess implements AutoCloseable {
 
     public URI baseUrl() {
         return URI.create("http://127.0.0.1:" + port);
+    }
+
+    /** Health and metrics: the management port. */
+    public URI managementUrl() {
+        return URI.create("http://127.0.0.1:" + managementPort);
     }
 
     public long pid() {
@@ -102,7 +112,7 @@ public final class ServiceProcess implements AutoCloseable {
             throw new IllegalStateException("the service exited with " + process.exitValue() + " while starting");
         }
         try {
-            return HTTP.send(HttpRequest.newBuilder(baseUrl().resolve("/actuator/health/readiness"))
+            return HTTP.send(HttpRequest.newBuilder(managementUrl().resolve("/actuator/health/readiness"))
                             .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString())
                     .statusCode() == 200;
         } catch (IOException notYet) {
@@ -112,7 +122,7 @@ public final class ServiceProcess implements AutoCloseable {
 
     /** The Prometheus scrape as text. */
     public String scrape() throws IOException, InterruptedException {
-        return HTTP.send(HttpRequest.newBuilder(baseUrl().resolve("/actuator/prometheus"))
+        return HTTP.send(HttpRequest.newBuilder(managementUrl().resolve("/actuator/prometheus"))
                 .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString()).body();
     }
 

@@ -12,7 +12,7 @@ import java.util.Map;
 
 import com.acme.imageedit.IntegrationTest;
 import com.acme.imageedit.Replicas;
-import com.acme.imageedit.TestDatabaseConfiguration;
+import com.acme.imageedit.TestDatabase;
 import com.acme.imageedit.support.EditForms;
 import com.acme.imageedit.support.TestImages;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
@@ -64,7 +64,7 @@ class DatabaseOutageTest extends IntegrationTest {
         try (Connection c = postgres.getPostgresDatabase().getConnection(); Statement s = c.createStatement()) {
             s.execute("create database outage");
         }
-        var database = new TestDatabaseConfiguration.EmbeddedDatabase("localhost", pgPort, "outage", "postgres",
+        var database = new TestDatabase("localhost", pgPort, "outage", "postgres",
                 "postgres");
         ConfigurableApplicationContext replica = replicas.start(database, database, simulator.baseUrl(), "outage",
                 "--dispatch.max-error-backoff=1s", "--dispatch.reconnect-grace=5s");

@@ -7,7 +7,7 @@ import java.util.Map;
 
 import com.acme.imageedit.IntegrationTest;
 import com.acme.imageedit.Replicas;
-import com.acme.imageedit.TestDatabaseConfiguration;
+import com.acme.imageedit.TestDatabase;
 import com.acme.imageedit.simulator.SimulatorFaults;
 import com.acme.imageedit.simulator.SimulatorOutage;
 import com.acme.imageedit.simulator.SimulatorStats;
@@ -29,7 +29,6 @@ import org.springframework.web.reactive.function.client.WebClient;
 import reactor.core.publisher.Flux;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assumptions.assumeThat;
 import static org.awaitility.Awaitility.await;
 
 /**
@@ -64,8 +63,7 @@ class UpstreamResilienceTest extends IntegrationTest {
 
     @Test
     void threeReplicasDrainABurstWithinTheAccountRateAndUseIt() {
-        TestDatabaseConfiguration.EmbeddedDatabase database = Replicas.freshDatabase();
-        assumeThat(database).as("needs the embedded PostgreSQL to create a database per test").isNotNull();
+        TestDatabase database = Replicas.freshDatabase();
         String[] settings = {"--dispatch.budget.requests-per-second=" + RATE * 0.98, "--dispatch.budget.burst=" + Math.max(2, (int) (RATE / 5))};
         List<ConfigurableApplicationContext> three = List.of(
                 replicas.start(database, database, simulator.baseUrl(), "budget-a", settings),
@@ -102,8 +100,7 @@ class UpstreamResilienceTest extends IntegrationTest {
 
     @Test
     void retryAfterStopsSubmitsFromEveryReplicaUntilThen() {
-        TestDatabaseConfiguration.EmbeddedDatabase database = Replicas.freshDatabase();
-        assumeThat(database).isNotNull();
+        TestDatabase database = Replicas.freshDatabase();
         List<ConfigurableApplicationContext> three = List.of(
                 replicas.start(database, database, simulator.baseUrl(), "pause-a"),
                 replicas.start(database, database, simulator.baseUrl(), "pause-b"),
@@ -133,8 +130,7 @@ class UpstreamResilienceTest extends IntegrationTest {
 
     @Test
     void openBreakerHoldsJobsQueuedProbesSinglyAndRecovers() {
-        TestDatabaseConfiguration.EmbeddedDatabase database = Replicas.freshDatabase();
-        assumeThat(database).isNotNull();
+        TestDatabase database = Replicas.freshDatabase();
         ConfigurableApplicationContext replica = replicas.start(database, database, simulator.baseUrl(), "breaker",
                 "--resilience4j.circuitbreaker.instances.therouter.sliding-window-size=2",
                 "--resilience4j.circuitbreaker.instances.therouter.minimum-number-of-calls=5",
@@ -151,10 +147,11 @@ class UpstreamResilienceTest extends IntegrationTest {
 
         // while it is open: the API accepts, readiness stays up, health shows the breaker
         String accepted = submit(List.of(replica), "breaker-late", 1).get(0);
-        Map<String, Object> readiness = client.get().uri("/actuator/health/readiness").retrieve().bodyToMono(JSON)
+        WebClient management = Replicas.managementClient(replica);
+        Map<String, Object> readiness = management.get().uri("/actuator/health/readiness").retrieve().bodyToMono(JSON)
                 .block(Duration.ofSeconds(5));
         assertThat(readiness).containsEntry("status", "UP");
-        String health = client.get().uri("/actuator/health").retrieve().bodyToMono(String.class)
+        String health = management.get().uri("/actuator/health").retrieve().bodyToMono(String.class)
                 .block(Duration.ofSeconds(5));
         assertThat(health).contains("circuitBreakers").contains("\"therouter\"").doesNotContain("diskSpace");
         DatabaseClient db = replica.getBean(DatabaseClient.class);
@@ -197,8 +194,7 @@ class UpstreamResilienceTest extends IntegrationTest {
 
     @Test
     void ambiguousSubmitIsSentAgainUnderTheRetryPolicyAndMayBePaidTwice() {
-        TestDatabaseConfiguration.EmbeddedDatabase database = Replicas.freshDatabase();
-        assumeThat(database).as("needs the embedded PostgreSQL to create a database per test").isNotNull();
+        TestDatabase database = Replicas.freshDatabase();
         ConfigurableApplicationContext replica = replicas.start(database, database, simulator.baseUrl(), "retry",
                 "--dispatch.ambiguous-submit=retry");
         MeterRegistry replicaMeters = replica.getBean(MeterRegistry.class);

@@ -11,7 +11,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import com.acme.imageedit.Replicas;
-import com.acme.imageedit.TestDatabaseConfiguration;
+import com.acme.imageedit.TestDatabase;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -44,16 +44,18 @@ class HostileInputTest {
 
     private final Replicas replicas = new Replicas();
     private int port;
+    private int managementPort;
     private DatabaseClient db;
 
     @BeforeAll
     void start() {
         System.out.printf("[hostile] seed %d (rerun with -Dhostile.seed=%d), %d tries per property%n", SEED, SEED,
                 TRIES);
-        TestDatabaseConfiguration.EmbeddedDatabase database = Replicas.freshDatabase();
+        TestDatabase database = Replicas.freshDatabase();
         ConfigurableApplicationContext service = replicas.start(database, database, URI.create("http://127.0.0.1:9"),
                 "hostile", "--dispatch.enabled=false", "--webhooks.enabled=false");
         port = Replicas.port(service);
+        managementPort = Replicas.managementPort(service);
         db = service.getBean(DatabaseClient.class);
     }
 
@@ -127,7 +129,7 @@ class HostileInputTest {
                         + " (-Dhostile.seed=" + SEED + "): " + c, e);
             }
         }
-        RawHttp.Answer health = RawHttp.exchange(port, HostileRequests.Head.get("/actuator/health"));
+        RawHttp.Answer health = RawHttp.exchange(managementPort, HostileRequests.Head.get("/actuator/health"));
         assertThat(health.status()).as("health after '%s': %s", name, health).isEqualTo(200);
         assertThat(health.bodyText()).contains("\"status\":\"UP\"");
         System.out.printf("[hostile] %s: %d tries, answers %s, slowest %d ms%n", name, TRIES, answers, slowestMs);

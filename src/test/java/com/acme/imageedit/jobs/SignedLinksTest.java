@@ -27,8 +27,6 @@ import static org.awaitility.Awaitility.await;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class SignedLinksTest extends IntegrationTest {
 
-    /** The demo profile's secret (application-demo.yml). */
-    private static final String SECRET = "demo-link-secret-not-for-production";
     private static final ParameterizedTypeReference<Map<String, Object>> JSON = new ParameterizedTypeReference<>() {
     };
 
@@ -75,7 +73,10 @@ class SignedLinksTest extends IntegrationTest {
     void anExpiredLinkIsGone() throws Exception {
         long past = Instant.now().minusSeconds(60).getEpochSecond();
         Mac mac = Mac.getInstance("HmacSHA256");
-        mac.init(new SecretKeySpec(SECRET.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+        // No jobs.link-secret in the test profiles: the key every replica shares is the one kept in PostgreSQL.
+        byte[] sharedKey = db.sql("select secret from service_keys where purpose = 'result-links'")
+                .map((row, meta) -> row.get("secret", byte[].class)).one().block(Duration.ofSeconds(5));
+        mac.init(new SecretKeySpec(sharedKey, "HmacSHA256"));
         String signature = Base64.getUrlEncoder().withoutPadding()
                 .encodeToString(mac.doFinal((id + "\n" + past).getBytes(StandardCharsets.UTF_8)));
         refused(baseUrl() + "/files/results/" + id + "?expires=" + past + "&signature=" + signature, 410);

@@ -39,7 +39,7 @@ class ContainerFilesTest {
                 .matches(e -> e.startsWith("[\"java\""), "exec form");
         assertThat(finalStage).contains("MaxRAMPercentage").contains("HEALTHCHECK").contains("ExitOnOutOfMemoryError");
         assertThat(matches("(?m)^HEALTHCHECK.*\\n?.*CMD.*?(/actuator/health\\S*)", finalStage)).isNotEmpty();
-        assertThat(finalStage).contains("/dev/tcp/127.0.0.1/" + serverPort());
+        assertThat(finalStage).contains("/dev/tcp/127.0.0.1/" + managementPort());
         for (String copied : matches("(?m)^COPY\\s+(?!--from)(\\S+)", dockerfile)) {
             assertThat(Path.of(copied)).as("COPY source").exists();
         }
@@ -65,11 +65,13 @@ class ContainerFilesTest {
 
         Map<String, Object> env = (Map<String, Object>) app.get("environment");
         assertThat(String.valueOf(env.get("PORT"))).isEqualTo(String.valueOf(serverPort()));
+        assertThat(String.valueOf(env.get("MANAGEMENT_PORT"))).isEqualTo(String.valueOf(managementPort()));
         assertThat(String.valueOf(env.get("SPRING_PROFILES_ACTIVE"))).contains("simulator");
         assertThat((List<String>) app.get("ports")).contains(serverPort() + ":" + serverPort(),
-                env.get("SIMULATOR_PORT") + ":" + env.get("SIMULATOR_PORT"));
+                managementPort() + ":" + managementPort(), env.get("SIMULATOR_PORT") + ":" + env.get("SIMULATOR_PORT"));
         assertThat(env.get("DB_HOST")).isEqualTo("postgres");
-        assertThat(dockerfile).containsPattern("(?m)^EXPOSE .*\\b" + serverPort() + "\\b");
+        assertThat(dockerfile).containsPattern("(?m)^EXPOSE .*\\b" + serverPort() + "\\b")
+                .containsPattern("(?m)^EXPOSE .*\\b" + managementPort() + "\\b");
     }
 
     @Test
@@ -85,13 +87,13 @@ class ContainerFilesTest {
         });
         assertThat(missing).isEmpty();
 
-        // Prometheus scrapes the app service on its port and path, and loads the rules directory compose mounts.
+        // Prometheus scrapes the app service on its management port and path, and loads the rules compose mounts.
         Map<String, Object> prometheus = OpsFiles.yaml(Path.of("deploy/prometheus/prometheus.yml"));
         Map<String, Object> job = ((List<Map<String, Object>>) prometheus.get("scrape_configs")).get(0);
         assertThat(job.get("metrics_path")).isEqualTo("/actuator/prometheus");
         assertThat(job.get("job_name")).isEqualTo("image-edit-proxy"); // the alert on `up` names this job
         List<Map<String, Object>> targets = (List<Map<String, Object>>) job.get("static_configs");
-        assertThat((List<String>) targets.get(0).get("targets")).containsExactly("app:" + serverPort());
+        assertThat((List<String>) targets.get(0).get("targets")).containsExactly("app:" + managementPort());
         String rulesGlob = ((List<String>) prometheus.get("rule_files")).get(0);
         String rulesDir = rulesGlob.substring(0, rulesGlob.lastIndexOf('/'));
         assertThat(mountTarget("prometheus", "./deploy/prometheus/rules")).isEqualTo(rulesDir);
@@ -133,9 +135,20 @@ class ContainerFilesTest {
     /** server.port from application.yml: "${PORT:8080}" means 8080 unless PORT is set. */
     private static int serverPort() {
         Map<String, Object> yml = OpsFiles.yaml(Path.of("src/main/resources/application.yml"));
-        String port = String.valueOf(((Map<String, Object>) yml.get("server")).get("port"));
-        Matcher m = Pattern.compile("\\$\\{PORT:(\\d+)}|^(\\d+)$").matcher(port);
-        assertThat(m.find()).as("server.port " + port).isTrue();
+        return defaultPort("PORT", ((Map<String, Object>) yml.get("server")).get("port"));
+    }
+
+    /** management.server.port from application.yml: "${MANAGEMENT_PORT:8081}". */
+    static int managementPort() {
+        Map<String, Object> yml = OpsFiles.yaml(Path.of("src/main/resources/application.yml"));
+        Map<String, Object> server = (Map<String, Object>) ((Map<String, Object>) yml.get("management")).get("server");
+        return defaultPort("MANAGEMENT_PORT", server.get("port"));
+    }
+
+    private static int defaultPort(String variable, Object value) {
+        String port = String.valueOf(value);
+        Matcher m = Pattern.compile("\\$\\{" + variable + ":(\\d+)}|^(\\d+)$").matcher(port);
+        assertThat(m.find()).as(variable + " " + port).isTrue();
         return Integer.parseInt(m.group(1) != null ? m.group(1) : m.group(2));
     }
 

@@ -153,8 +153,13 @@ class ExportedMetricsTest extends IntegrationTest {
     }
 
     @Test
-    void actuatorExposesOnlyHealthInfoAndPrometheus() {
-        Map<String, Object> index = http().get().uri("/actuator").exchange().expectStatus().isOk()
+    void theManagementPortExposesOnlyHealthInfoAndPrometheusAndTheApiPortNoneOfThem() {
+        for (String path : List.of("/actuator", "/actuator/prometheus", "/actuator/health",
+                "/actuator/health/readiness", "/actuator/info")) {
+            http(null).get().uri(path).exchange().expectStatus().isNotFound();
+            http(ADMIN_KEY).get().uri(path).exchange().expectStatus().isNotFound();
+        }
+        Map<String, Object> index = management().get().uri("/actuator").exchange().expectStatus().isOk()
                 .expectBody(JSON).returnResult().getResponseBody();
         @SuppressWarnings("unchecked")
         Map<String, Object> links = (Map<String, Object>) index.get("_links");
@@ -162,14 +167,17 @@ class ExportedMetricsTest extends IntegrationTest {
                 || k.equals("prometheus"), "health, info or prometheus").contains("health", "info", "prometheus");
         for (String hidden : List.of("env", "metrics", "beans", "configprops", "loggers", "heapdump", "threaddump",
                 "mappings", "shutdown")) {
-            http().get().uri("/actuator/" + hidden).exchange().expectStatus().isNotFound();
+            management().get().uri("/actuator/" + hidden).exchange().expectStatus().isNotFound();
         }
-        http().get().uri("/actuator/health/liveness").exchange().expectStatus().isOk();
-        http().get().uri("/actuator/health/readiness").exchange().expectStatus().isOk();
+        management().get().uri("/actuator/health/liveness").exchange().expectStatus().isOk();
+        management().get().uri("/actuator/health/readiness").exchange().expectStatus().isOk();
+        // the details (the breaker's state, the database) only here, for the platform's probes and monitoring
+        management().get().uri("/actuator/health").exchange().expectStatus().isOk()
+                .expectBody(String.class).value(health -> assertThat(health).contains("circuitBreakers", "r2dbc"));
     }
 
     private String prometheus() {
-        return http().get().uri("/actuator/prometheus").exchange().expectStatus().isOk()
+        return management().get().uri("/actuator/prometheus").exchange().expectStatus().isOk()
                 .expectBody(String.class).returnResult().getResponseBody();
     }
 

@@ -13,7 +13,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 import com.acme.imageedit.Replicas;
-import com.acme.imageedit.TestDatabaseConfiguration;
+import com.acme.imageedit.TestDatabase;
 import com.acme.imageedit.support.EditForms;
 import com.acme.imageedit.support.TestImages;
 import org.springframework.context.ConfigurableApplicationContext;
@@ -202,10 +202,7 @@ public final class AdaptivePollingE2eBench {
 
     private static ConfigurableApplicationContext start(Replicas replicas, TheRouterSimulator simulator, String mode,
                                                         String distribution, double scale) {
-        TestDatabaseConfiguration.EmbeddedDatabase database = Replicas.freshDatabase();
-        if (database == null) {
-            throw new IllegalStateException("needs the embedded PostgreSQL");
-        }
+        TestDatabase database = Replicas.freshDatabase();
         return replicas.start(database, database, simulator.baseUrl(), "e2e-" + mode + "-" + distribution,
                 settings(mode, scale));
     }

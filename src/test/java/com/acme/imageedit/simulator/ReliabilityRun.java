@@ -625,18 +625,21 @@ public final class ReliabilityRun {
         final Path config;
         final Path logFile;
         final int port;
+        final int managementPort;
         final int databasePort;
         final URI upstream;
         final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
         Process process;
         int starts;
 
-        Service(String name, Path jar, Path config, Path logFile, int port, int databasePort, URI upstream) {
+        Service(String name, Path jar, Path config, Path logFile, int port, int databasePort, URI upstream)
+                throws IOException {
             this.name = name;
             this.jar = jar;
             this.config = config;
             this.logFile = logFile;
             this.port = port;
+            this.managementPort = freePort();
             this.databasePort = databasePort;
             this.upstream = upstream;
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -659,6 +662,8 @@ public final class ReliabilityRun {
                     "--spring.config.additional-location=file:" + config,
                     "--server.port=" + port,
                     "--server.address=127.0.0.1",
+                    "--management.server.port=" + managementPort,
+                    "--management.server.address=127.0.0.1",
                     "--spring.r2dbc.url=r2dbc:postgresql:" + jdbc,
                     "--spring.r2dbc.username=postgres", "--spring.r2dbc.password=postgres",
                     "--spring.flyway.url=jdbc:postgresql:" + jdbc,
@@ -678,7 +683,8 @@ public final class ReliabilityRun {
                             + logFile);
                 }
                 try {
-                    return http.send(HttpRequest.newBuilder(uri("/actuator/health/readiness")).GET()
+                    return http.send(HttpRequest.newBuilder(
+                            URI.create("http://127.0.0.1:" + managementPort + "/actuator/health/readiness")).GET()
                             .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.discarding())
                             .statusCode() == 200;
                 } catch (IOException e) {

@@ -63,7 +63,7 @@ class SpendMetersTest extends IntegrationTest {
     }
 
     private String scrape() {
-        return http(null).get().uri("/actuator/prometheus").exchange().expectStatus().isOk()
+        return management().get().uri("/actuator/prometheus").exchange().expectStatus().isOk()
                 .expectBody(String.class).returnResult().getResponseBody();
     }
 }

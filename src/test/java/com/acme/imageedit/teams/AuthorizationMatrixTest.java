@@ -79,7 +79,9 @@ class AuthorizationMatrixTest extends IntegrationTest {
                         (t, job) -> t.get().uri("/v1/admin/teams/demo-a/keys")),
                 row("make a key for the configuration", 401, 401, 403, 403, 200,
                         (t, job) -> t.post().uri("/v1/admin/key-hashes")),
-                row("health", 200, 200, 200, 200, 200, (t, job) -> t.get().uri("/actuator/health")));
+                row("health, on the API port", 404, 404, 404, 404, 404, (t, job) -> t.get().uri("/actuator/health")),
+                row("metrics, on the API port", 404, 404, 404, 404, 404,
+                        (t, job) -> t.get().uri("/actuator/prometheus")));
     }
 
     @ParameterizedTest(name = "{0}")

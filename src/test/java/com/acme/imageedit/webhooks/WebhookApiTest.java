@@ -159,7 +159,7 @@ class WebhookApiTest extends WebhookTestSupport {
             await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(deliveriesOf(job))
                     .singleElement().satisfies(d -> assertThat(d.get("status")).isEqualTo("delivered")));
 
-            String metrics = http(null).get().uri("/actuator/prometheus").exchange().expectStatus().isOk()
+            String metrics = management().get().uri("/actuator/prometheus").exchange().expectStatus().isOk()
                     .expectBody(String.class).returnResult().getResponseBody();
             assertThat(metrics).contains("imageedit_webhook_deliveries_total{")
                     .contains("outcome=\"delivered\"")
