@@ -33,6 +33,13 @@ public final class Replicas implements AutoCloseable {
 
     public ConfigurableApplicationContext start(R2dbcConnectionDetails r2dbc, FlywayConnectionDetails flyway,
                                                 URI therouter, String workerId, String... args) {
+        return start(r2dbc, flyway, therouter, workerId, Map.of(), args);
+    }
+
+    /** The same, with {@code beans} registered before the context starts (a test's clock, say) in place of the own. */
+    public ConfigurableApplicationContext start(R2dbcConnectionDetails r2dbc, FlywayConnectionDetails flyway,
+                                                URI therouter, String workerId, Map<String, Object> beans,
+                                                String... args) {
         List<String> all = new ArrayList<>(List.of("--server.port=0", "--management.server.port=0",
                 "--dispatch.worker-id=" + workerId,
                 "--therouter.base-url=" + therouter, "--therouter.api-key=test"));
@@ -44,6 +51,7 @@ public final class Replicas implements AutoCloseable {
                     if (flyway != r2dbc) {
                         c.getBeanFactory().registerSingleton("sharedFlyway", flyway);
                     }
+                    beans.forEach(c.getBeanFactory()::registerSingleton);
                 }), all);
     }
 

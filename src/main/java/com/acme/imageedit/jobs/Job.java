@@ -28,13 +28,14 @@ record Job(
         Instant deadlineAt,
         Instant submittedAt,
         Instant finishedAt,
+        Instant expiresAt,
         Map<String, String> metadata,
         JobsProperties.Kind operation) {
 
     static final String COLUMNS = """
             id, team_id, model, prompt, size, seed, cfg, num_inference_steps, price_usd, charged_usd, status, version,
             upstream_id,
-            error_code, error_type, error_message, created_at, deadline_at, submitted_at, finished_at,
+            error_code, error_type, error_message, created_at, deadline_at, submitted_at, finished_at, expires_at,
             metadata::text as metadata_json, operation""";
 
     static Job from(Readable row) {
@@ -59,6 +60,7 @@ record Job(
                 row.get("deadline_at", Instant.class),
                 row.get("submitted_at", Instant.class),
                 row.get("finished_at", Instant.class),
+                row.get("expires_at", Instant.class),
                 Metadata.fromJson(row.get("metadata_json", String.class)),
                 JobsProperties.Kind.valueOf(row.get("operation", String.class)));
     }

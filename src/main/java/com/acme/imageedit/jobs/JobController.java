@@ -68,10 +68,8 @@ class JobController {
                                 "job " + id + " is " + job.status().publicName() + "; its result exists only once it "
                                         + "succeeded"));
                     }
-                    return service.result(id);
+                    return service.result(job);
                 })
-                .switchIfEmpty(Mono.error(() -> ApiException.conflict("result_not_available",
-                        "job " + id + " has no stored result")))
                 .map(image -> ResponseEntity.ok()
                         .contentType(MediaType.parseMediaType(image.contentType()))
                         .cacheControl(CacheControl.noCache().cachePrivate())

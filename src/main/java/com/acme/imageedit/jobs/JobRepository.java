@@ -43,7 +43,7 @@ class JobRepository {
      *
      * @param render the 202 body for the new job, stored with the key to be answered again byte for byte
      */
-    Mono<Accepted> insert(String id, String teamId, EditRequest request, Instant deadline,
+    Mono<Accepted> insert(String id, String teamId, EditRequest request, Instant deadline, Retentions.Plan retention,
                           @Nullable Idempotency idempotency, Function<Job, byte[]> render) {
         // One statement: the job, its budget reservation (which the database applies to the team's budget rows when
         // the job's transaction commits, V7: the rows are locked only for the commit), and its input image.
@@ -52,17 +52,23 @@ class JobRepository {
                         with job as (
                             insert into jobs (id, team_id, operation, model, prompt, size, seed, cfg,
                                               num_inference_steps, price_usd, status, deadline_at, metadata,
-                                              callback_url)
+                                              callback_url, expires_at, input_retention, record_retention)
                             values (:id, :team, :operation, :model, :prompt, :size, :seed, :cfg, :steps, :price,
-                                    'QUEUED', :deadline, cast(:metadata as jsonb), :callback)
-                            returning\s""" + Job.COLUMNS + """
+                                    'QUEUED', :deadline, cast(:metadata as jsonb), :callback,
+                                    now() + :resultsMs * interval '1 millisecond',
+                                    cast(:inputsMs as bigint) * interval '1 millisecond',
+                                    :recordsMs * interval '1 millisecond')
+                            returning\s""" + Job.COLUMNS + ", input_retention" + """
                         ), reservation as (
                             insert into budget_reservations (job_id, team_id, price_usd, reserved_at)
                             select id, team_id, price_usd, created_at from job
                         )""" + (withImage ? """
                         , image as (
-                            insert into job_images (job_id, role, content_type, width, height, bytes)
-                            select id, 'INPUT', :type, :width, :height, :bytes from job
+                            insert into job_images (job_id, role, content_type, width, height, bytes, purge_at)
+                            select id, 'INPUT', :type, :width, :height, :bytes,
+                                   -- kept with the result; or planned when the job ends (V9 plan_purge())
+                                   case when input_retention is null then expires_at end
+                            from job
                         )""" : "") + """
                         select * from job""")
                 .bind("id", id)
@@ -77,7 +83,11 @@ class JobRepository {
                 .bind("price", request.model().priceUsd())
                 .bind("deadline", deadline)
                 .bind("metadata", Metadata.toJson(request.metadata()))
-                .bind("callback", Parameter.fromOrEmpty(request.callbackUrl(), String.class));
+                .bind("callback", Parameter.fromOrEmpty(request.callbackUrl(), String.class))
+                .bind("resultsMs", retention.results().toMillis())
+                .bind("inputsMs", Parameter.fromOrEmpty(retention.inputs() == null ? null
+                        : retention.inputs().toMillis(), Long.class))
+                .bind("recordsMs", retention.records().toMillis());
         if (withImage) {
             insert = insert.bind("type", request.imageInfo().contentType())
                     .bind("width", request.imageInfo().width())
@@ -223,10 +233,10 @@ class JobRepository {
                 .one();
     }
 
-    Mono<StoredImage> image(String jobId, String role) {
+    Mono<StoredImage> image(String jobId, ImageRole role) {
         return db.sql("select content_type, bytes from job_images where job_id = :id and role = :role")
                 .bind("id", jobId)
-                .bind("role", role)
+                .bind("role", role.name())
                 .map((row, meta) -> new StoredImage(row.get("content_type", String.class),
                         row.get("bytes", byte[].class)))
                 .one();

@@ -1,5 +1,6 @@
 package com.acme.imageedit.jobs;
 
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.function.Function;
@@ -8,6 +9,7 @@ import com.acme.imageedit.system.ApiException;
 import com.acme.imageedit.teams.TeamPrincipal;
 import org.jspecify.annotations.Nullable;
 import org.springframework.context.ApplicationEventPublisher;
+import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Service;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -21,14 +23,18 @@ class JobService {
     private final JobEvents jobEvents;
     private final ApplicationEventPublisher events;
     private final CallbackUrlCheck callbackUrls;
+    private final Retentions retentions;
+    private final Clock clock;
 
     JobService(JobRepository jobs, JobTransitions transitions, JobEvents jobEvents, ApplicationEventPublisher events,
-               CallbackUrlCheck callbackUrls) {
+               CallbackUrlCheck callbackUrls, Retentions retentions, Clock clock) {
         this.jobs = jobs;
         this.transitions = transitions;
         this.jobEvents = jobEvents;
         this.events = events;
         this.callbackUrls = callbackUrls;
+        this.retentions = retentions;
+        this.clock = clock;
     }
 
     /**
@@ -47,7 +53,8 @@ class JobService {
         Instant deadline = Instant.now().plus(request.deadline());
         // The callback URL is judged (DNS included) before anything is stored or reserved.
         Mono<Void> callback = request.callbackUrl() == null ? Mono.empty() : callbackUrls.check(request.callbackUrl());
-        return callback.then(jobs.insert(id, caller.teamId(), request, deadline, idempotency, render))
+        return callback.then(jobs.insert(id, caller.teamId(), request, deadline, retentions.of(caller.teamId()),
+                        idempotency, render))
                 .doOnNext(accepted -> {
                     if (!accepted.replayed()) {
                         Job job = accepted.job();
@@ -71,8 +78,17 @@ class JobService {
         return jobs.find(id, new TeamPrincipal(null, true));
     }
 
-    Mono<StoredImage> result(String id) {
-        return jobs.image(id, "RESULT");
+    /**
+     * A succeeded job's stored result; 410 {@code result_expired} once its retention ended ({@code expires_at}), even
+     * before the janitor has deleted it, and when it is gone.
+     */
+    Mono<StoredImage> result(Job job) {
+        Mono<StoredImage> expired = Mono.error(() -> new ApiException(HttpStatus.GONE, "result_expired", "id",
+                "the result of job " + job.id() + " was kept until " + job.expiresAt() + " and has been deleted"));
+        if (!clock.instant().isBefore(job.expiresAt())) {
+            return expired;
+        }
+        return jobs.image(job.id(), ImageRole.RESULT).switchIfEmpty(expired);
     }
 
     Flux<Job> list(TeamPrincipal caller, JobQuery query) {

@@ -107,10 +107,11 @@ public class JobTransitions {
                 .map((row, meta) -> new Finished(row.get("version", Long.class), JobFinished.from(row)))
                 .one();
         Mono<Long> store = db.sql("""
-                        insert into job_images (job_id, role, content_type, width, height, bytes)
-                        values (:id, 'RESULT', :type, :width, :height, :bytes)
+                        insert into job_images (job_id, role, content_type, width, height, bytes, purge_at)
+                        select id, 'RESULT', :type, :width, :height, :bytes, expires_at from jobs where id = :id
                         on conflict (job_id, role) do update set content_type = excluded.content_type,
-                            width = excluded.width, height = excluded.height, bytes = excluded.bytes""")
+                            width = excluded.width, height = excluded.height, bytes = excluded.bytes,
+                            purge_at = excluded.purge_at""")
                 .bind("id", id)
                 .bind("type", contentType)
                 .bind("width", Parameter.fromOrEmpty(info == null ? null : info.width(), Integer.class))

@@ -2,6 +2,7 @@ package com.acme.imageedit.jobs;
 
 import java.math.BigDecimal;
 import java.net.URI;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -16,19 +17,17 @@ class JobViews {
 
     private final JobsProperties properties;
     private final ResultLinks links;
+    private final Clock clock;
 
-    JobViews(JobsProperties properties, ResultLinks links) {
+    JobViews(JobsProperties properties, ResultLinks links, Clock clock) {
         this.properties = properties;
         this.links = links;
+        this.clock = clock;
     }
 
     /** The signed link to a succeeded job's result, valid without a key until the result's retention ends. */
     String resultLink(Job job, ServerHttpRequest request) {
-        return baseUrl(request) + links.path(job.id(), expiresAt(job));
-    }
-
-    private Instant expiresAt(Job job) {
-        return job.createdAt().plus(properties.resultRetention());
+        return baseUrl(request) + links.path(job.id(), job.expiresAt());
     }
 
     JobView render(Job job, ServerHttpRequest request) {
@@ -39,7 +38,8 @@ class JobViews {
     JobView render(Job job, String base) {
         String self = base + "/v1/jobs/" + job.id();
         String content = self + "/content";
-        boolean succeeded = job.status() == JobStatus.SUCCEEDED;
+        // Once the result's retention has ended there is nothing to link to (the links would answer 410).
+        boolean resultKept = job.status() == JobStatus.SUCCEEDED && clock.instant().isBefore(job.expiresAt());
         JobView.ErrorView error = job.errorCode() == null ? null
                 : new JobView.ErrorView(job.errorCode(), job.errorType(), job.errorMessage());
         return new JobView(
@@ -48,14 +48,14 @@ class JobViews {
                 job.status().publicName(),
                 job.model(),
                 job.createdAt().getEpochSecond(),
-                expiresAt(job).getEpochSecond(),
+                job.expiresAt().getEpochSecond(),
                 self,
-                succeeded ? List.of(base + links.path(job.id(), expiresAt(job))) : null,
+                resultKept ? List.of(base + links.path(job.id(), job.expiresAt())) : null,
                 error,
                 job.metadata(),
                 timings(job),
                 cost(job),
-                new JobView.Links(self, succeeded ? content : null));
+                new JobView.Links(self, resultKept ? content : null));
     }
 
     private static JobView.Timings timings(Job job) {

@@ -29,7 +29,6 @@ import org.springframework.validation.annotation.Validated;
  * @param defaultDeadline  how long after acceptance a job may take before it ends {@code expired}
  * @param minDeadline      smallest {@code deadline_seconds} a client may ask for
  * @param maxDeadline      largest {@code deadline_seconds} a client may ask for
- * @param resultRetention  how long results are kept; the job object's {@code expires_at}
  * @param publicBaseUrl    the service's external address for links in job objects; empty = taken from the request
  *                         (honouring {@code X-Forwarded-*} headers)
  * @param defaultModel     the model used when a request names none
@@ -39,7 +38,9 @@ import org.springframework.validation.annotation.Validated;
  * @param eventsKeepAlive  how often an idle event stream gets a comment line, so that proxies keep it open
  * @param idempotencyKeyTtl how long an {@code Idempotency-Key} names its first request
  * @param linkSecret       key of the HMAC that signs {@code unsigned_urls} (32+ random characters), the same on every
- *                         replica. Empty: a key generated once and kept in PostgreSQL, which every replica shares
+ *                         replica. Empty: keys generated and kept in PostgreSQL, which every replica shares
+ * @param previousLinkSecrets earlier link secrets, which still verify the links they signed; keep one for the longest
+ *                         result retention after replacing it
  */
 @Validated
 @ConfigurationProperties("jobs")
@@ -50,14 +51,14 @@ record JobsProperties(
         @DefaultValue("15m") @NotNull Duration defaultDeadline,
         @DefaultValue("1m") @NotNull Duration minDeadline,
         @DefaultValue("24h") @NotNull Duration maxDeadline,
-        @DefaultValue("7d") @NotNull Duration resultRetention,
         @DeploymentSetting @Nullable URI publicBaseUrl,
         @DefaultValue("qwen/qwen-image-edit") @NotBlank String defaultModel,
         @NotEmpty List<@Valid Model> models,
         @DefaultValue("55s") @NotNull Duration maxWait,
         @DefaultValue("15s") @NotNull Duration eventsKeepAlive,
         @DefaultValue("24h") @NotNull Duration idempotencyKeyTtl,
-        @DeploymentSetting(secret = true) @Nullable String linkSecret) {
+        @DeploymentSetting(secret = true) @Nullable String linkSecret,
+        @DeploymentSetting(secret = true) @DefaultValue List<String> previousLinkSecrets) {
 
     Optional<Model> model(String id) {
         return models.stream().filter(m -> m.id().equals(id)).findFirst();

@@ -1,5 +1,6 @@
 package com.acme.imageedit.jobs;
 
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 
@@ -16,22 +17,26 @@ import reactor.core.publisher.Mono;
 
 /**
  * The signed links of {@code unsigned_urls}, outside {@code /v1} so that no key is asked for: the signature is the
- * authority. A link whose signature does not match is refused 403; a genuine one past its expiry 410.
+ * authority. A link whose signature does not match is refused 403; a genuine one past its expiry, or whose result
+ * retention has deleted, 410 {@code result_expired}.
  */
 @RestController
 class ResultLinkController {
 
     private final ResultLinks links;
     private final JobService service;
+    private final Clock clock;
 
-    ResultLinkController(ResultLinks links, JobService service) {
+    ResultLinkController(ResultLinks links, JobService service, Clock clock) {
         this.links = links;
         this.service = service;
+        this.clock = clock;
     }
 
     @GetMapping(ResultLinks.PATH + "{id}")
     Mono<ResponseEntity<byte[]>> result(@PathVariable String id,
                                         @RequestParam(name = "expires", required = false) String expires,
+                                        @RequestParam(name = "key", required = false) String key,
                                         @RequestParam(name = "signature", required = false) String signature) {
         long at;
         try {
@@ -40,23 +45,31 @@ class ResultLinkController {
             return Mono.error(new ApiException(HttpStatus.FORBIDDEN, "invalid_signature", "expires",
                     "this link is not a valid signed result link"));
         }
-        if (!links.valid(id, at, signature)) {
-            return Mono.error(new ApiException(HttpStatus.FORBIDDEN, "invalid_signature", "signature",
-                    "this link's signature does not match it; use the link exactly as the job object gave it"));
-        }
-        if (Instant.now().getEpochSecond() >= at) {
-            return Mono.error(new ApiException(HttpStatus.GONE, "link_expired", "expires",
-                    "this link expired at " + Instant.ofEpochSecond(at) + " with the result's retention"));
+        return links.valid(id, at, key, signature).flatMap(valid -> {
+            if (!valid) {
+                return Mono.error(new ApiException(HttpStatus.FORBIDDEN, "invalid_signature", "signature",
+                        "this link's signature does not match it; use the link exactly as the job object gave it"));
+            }
+            return serve(id, at);
+        });
+    }
+
+    private Mono<ResponseEntity<byte[]>> serve(String id, long at) {
+        long now = clock.instant().getEpochSecond();
+        if (now >= at) {
+            // A link expires with the result it names (its expires is the job's expires_at).
+            return Mono.error(new ApiException(HttpStatus.GONE, "result_expired", "expires",
+                    "this link and the result it names expired at " + Instant.ofEpochSecond(at)));
         }
         return service.findSigned(id)
                 .filter(job -> job.status() == JobStatus.SUCCEEDED)
-                .flatMap(job -> service.result(id))
-                .switchIfEmpty(Mono.error(() -> ApiException.notFound("id", "this result no longer exists")))
+                .switchIfEmpty(Mono.error(() -> ApiException.notFound("id", "this result does not exist")))
+                .flatMap(service::result)
                 .map(image -> ResponseEntity.ok()
                         .contentType(MediaType.parseMediaType(image.contentType()))
                         // The link is a capability: caches may keep it no longer than it is valid.
                         .cacheControl(CacheControl.maxAge(Duration.ofSeconds(
-                                Math.max(0, at - Instant.now().getEpochSecond()))).cachePrivate())
+                                Math.max(0, at - now))).cachePrivate())
                         .eTag('"' + id + '"')
                         .body(image.bytes()));
     }

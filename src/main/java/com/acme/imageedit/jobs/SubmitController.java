@@ -165,9 +165,7 @@ class SubmitController {
             return Mono.just(ResponseEntity.ok().body(new ImagesResponse(created,
                     List.of(new ImagesResponse.Image(null, views.resultLink(job, exchange.getRequest()))))));
         }
-        return service.result(job.id())
-                .switchIfEmpty(Mono.error(() -> ApiException.conflict("result_not_available",
-                        "job " + job.id() + " has no stored result")))
+        return service.result(job)
                 .map(image -> ResponseEntity.ok().header(HttpHeaders.LOCATION, view.pollingUrl())
                         .body(new ImagesResponse(created, List.of(new ImagesResponse.Image(
                                 Base64.getEncoder().encodeToString(image.bytes()), null)))));

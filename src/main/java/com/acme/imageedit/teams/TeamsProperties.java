@@ -62,6 +62,7 @@ public record TeamsProperties(
      * @param maxInFlight        jobs of this team submitted to TheRouter at once; empty = no cap, 0 = hold
      *                           (accept and queue, submit nothing: maintenance, or a team on hold)
      * @param requestsPerSecond  API requests per second this team may make (all endpoints)
+     * @param retention          this team's own retention, where it differs from the global {@code retention.*}
      */
     public record Team(
             @NotBlank @Pattern(regexp = "[a-z0-9][a-z0-9_-]{0,62}") String id,
@@ -70,7 +71,8 @@ public record TeamsProperties(
             @Nullable @DecimalMin("0") BigDecimal dailyBudgetUsd,
             @Nullable @DecimalMin("0") BigDecimal monthlyBudgetUsd,
             @Nullable @Min(0) Integer maxInFlight,
-            @DefaultValue("50") @DecimalMin("0.1") double requestsPerSecond) {
+            @DefaultValue("50") @DecimalMin("0.1") double requestsPerSecond,
+            @Nullable @Valid Retention retention) {
 
         public Team {
             KeyHashes.requireHashes("team '" + id + "' key-hashes", keyHashes);
@@ -79,5 +81,15 @@ public record TeamsProperties(
         public String displayName() {
             return name == null || name.isBlank() ? id : name;
         }
+    }
+
+    /**
+     * A team's own retention; each empty value falls back to the global one ({@code retention.*}).
+     *
+     * @param results how long after acceptance its results are kept
+     * @param inputs  how long after a job ends its input is kept
+     * @param records how long after a job ends its row is kept
+     */
+    public record Retention(@Nullable Duration results, @Nullable Duration inputs, @Nullable Duration records) {
     }
 }

@@ -31,17 +31,18 @@ class SubscriptionRepository {
     }
 
     Mono<Subscription> create(String teamId, String url, List<String> events, String description, boolean enabled) {
+        String id = newId();
         return db.sql("""
                         insert into webhook_subscriptions (id, team_id, url, host, events, description, enabled, secret)
                         values (:id, :team, :url, webhook_host(:url), :events, :description, :enabled, :secret)
                         returning\s""" + Subscription.COLUMNS)
-                .bind("id", newId())
+                .bind("id", id)
                 .bind("team", teamId)
                 .bind("url", url)
                 .bind("events", events.toArray(String[]::new))
                 .bind("description", Parameter.fromOrEmpty(description, String.class))
                 .bind("enabled", enabled)
-                .bind("secret", cipher.seal(StandardWebhooks.newSecret()))
+                .bind("secret", cipher.seal(StandardWebhooks.newSecret(), SecretOwner.subscription(id)))
                 .map((row, meta) -> Subscription.from(row))
                 .one();
     }
@@ -116,7 +117,7 @@ class SubscriptionRepository {
                         where id = :id""" + SCOPE + " returning " + Subscription.COLUMNS)
                         .bind("id", id)
                         .bind("overlap", overlap.toMillis())
-                        .bind("secret", cipher.seal(StandardWebhooks.newSecret())), caller)
+                        .bind("secret", cipher.seal(StandardWebhooks.newSecret(), SecretOwner.subscription(id))), caller)
                 .map((row, meta) -> Subscription.from(row))
                 .one();
     }
@@ -140,8 +141,10 @@ class SubscriptionRepository {
     }
 
     SigningSecrets secrets(Subscription subscription) {
-        return new SigningSecrets(cipher.open(subscription.sealedSecret()),
-                subscription.sealedPreviousSecret() == null ? null : cipher.open(subscription.sealedPreviousSecret()),
+        SecretOwner owner = SecretOwner.subscription(subscription.id());
+        return new SigningSecrets(cipher.open(subscription.sealedSecret(), owner),
+                subscription.sealedPreviousSecret() == null ? null
+                        : cipher.open(subscription.sealedPreviousSecret(), owner),
                 subscription.previousExpiresAt());
     }
 

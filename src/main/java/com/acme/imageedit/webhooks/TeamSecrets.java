@@ -29,7 +29,7 @@ class TeamSecrets {
                         insert into webhook_team_secrets (team_id, secret) values (:team, :secret)
                         on conflict (team_id) do nothing""")
                 .bind("team", teamId)
-                .bind("secret", cipher.seal(StandardWebhooks.newSecret()))
+                .bind("secret", cipher.seal(StandardWebhooks.newSecret(), SecretOwner.team(teamId)))
                 .fetch().rowsUpdated()
                 .then(read(teamId));
     }
@@ -44,8 +44,8 @@ class TeamSecrets {
                         returning secret, previous_secret, previous_expires_at""")
                 .bind("team", teamId)
                 .bind("overlap", overlap.toMillis())
-                .bind("secret", cipher.seal(StandardWebhooks.newSecret()))
-                .map((row, meta) -> secrets(row))
+                .bind("secret", cipher.seal(StandardWebhooks.newSecret(), SecretOwner.team(teamId)))
+                .map((row, meta) -> secrets(teamId, row))
                 .one());
     }
 
@@ -53,13 +53,14 @@ class TeamSecrets {
         return db.sql("select secret, previous_secret, previous_expires_at from webhook_team_secrets "
                         + "where team_id = :team")
                 .bind("team", teamId)
-                .map((row, meta) -> secrets(row))
+                .map((row, meta) -> secrets(teamId, row))
                 .one();
     }
 
-    SigningSecrets secrets(Readable row) {
+    SigningSecrets secrets(String teamId, Readable row) {
+        SecretOwner owner = SecretOwner.team(teamId);
         String previous = row.get("previous_secret", String.class);
-        return new SigningSecrets(cipher.open(row.get("secret", String.class)),
-                previous == null ? null : cipher.open(previous), row.get("previous_expires_at", Instant.class));
+        return new SigningSecrets(cipher.open(row.get("secret", String.class), owner),
+                previous == null ? null : cipher.open(previous, owner), row.get("previous_expires_at", Instant.class));
     }
 }

@@ -44,8 +44,9 @@ import org.springframework.validation.annotation.Validated;
  *                            really meant)
  * @param allowedNetworks     CIDR blocks receivers may resolve to even though they are otherwise refused, such as
  *                            {@code 10.20.0.0/16} for an internal receiver
- * @param secretEncryptionKey base64 of a 32-byte AES key that encrypts signing secrets at rest; empty = stored as
- *                            plain text (a warning is logged at start-up)
+ * @param secretEncryptionKey base64 of a 32-byte AES key that encrypts signing secrets at rest (required: the
+ *                            service does not start without it)
+ * @param previousEncryptionKeys older keys, for reading secrets not yet re-encrypted under the current one
  * @param dnsTimeout          resolving a receiver's host name
  * @param metricsRefresh      how often the oldest-pending-delivery gauge is read from the database
  */
@@ -70,6 +71,7 @@ record WebhooksProperties(
         @DefaultValue List<@NotNull @Pattern(regexp = "[0-9A-Fa-f:.]+/\\d{1,3}",
                 message = "must be a CIDR block such as 10.0.0.0/8 or fd00::/8") String> allowedNetworks,
         @DeploymentSetting(secret = true) @Nullable String secretEncryptionKey,
+        @DeploymentSetting(secret = true) @DefaultValue List<String> previousEncryptionKeys,
         @DefaultValue("5s") @NotNull Duration dnsTimeout,
         @DefaultValue("15s") @NotNull Duration metricsRefresh) {
 

@@ -74,7 +74,7 @@ class SignedLinksTest extends IntegrationTest {
         long past = Instant.now().minusSeconds(60).getEpochSecond();
         Mac mac = Mac.getInstance("HmacSHA256");
         // No jobs.link-secret in the test profiles: the key every replica shares is the one kept in PostgreSQL.
-        byte[] sharedKey = db.sql("select secret from service_keys where purpose = 'result-links'")
+        byte[] sharedKey = db.sql("select secret from service_keys where purpose = 'result-links' and retires_at is null")
                 .map((row, meta) -> row.get("secret", byte[].class)).one().block(Duration.ofSeconds(5));
         mac.init(new SecretKeySpec(sharedKey, "HmacSHA256"));
         String signature = Base64.getUrlEncoder().withoutPadding()

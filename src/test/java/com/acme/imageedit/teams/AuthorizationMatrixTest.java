@@ -79,6 +79,10 @@ class AuthorizationMatrixTest extends IntegrationTest {
                         (t, job) -> t.get().uri("/v1/admin/teams/demo-a/keys")),
                 row("make a key for the configuration", 401, 401, 403, 403, 200,
                         (t, job) -> t.post().uri("/v1/admin/key-hashes")),
+                row("re-encrypt webhook secrets", 401, 401, 403, 403, 200,
+                        (t, job) -> t.post().uri("/v1/admin/webhook-secrets/re-encrypt")),
+                row("rotate the result-link key", 401, 401, 403, 403, 200,
+                        (t, job) -> t.post().uri("/v1/admin/link-keys/rotate")),
                 row("health, on the API port", 404, 404, 404, 404, 404, (t, job) -> t.get().uri("/actuator/health")),
                 row("metrics, on the API port", 404, 404, 404, 404, 404,
                         (t, job) -> t.get().uri("/actuator/prometheus")));

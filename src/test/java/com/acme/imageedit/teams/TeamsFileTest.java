@@ -133,6 +133,7 @@ class TeamsFileTest {
                 "THEROUTER_BASE_URL", "http://127.0.0.1:9",
                 "DISPATCH_ENABLED", "false", "WEBHOOKS_ENABLED", "false",
                 "TEAMS_FILE", teamsFile.toString()));
+        env.put("WEBHOOKS_SECRET_ENCRYPTION_KEY", "ZGVtby1rZXktcHVibGljLW5ldmVyLXByb2R1Y3Rpb24=");
         return replicas.startWithEnvironment(env, "--server.port=0", "--management.server.port=0");
     }
 

@@ -51,7 +51,7 @@ class WebhookUrlGuardTest {
     static WebhooksProperties properties(boolean allowPrivate, List<String> allowedNetworks) {
         return new WebhooksProperties(true, List.of(Duration.ZERO), 0.1, Duration.ofHours(1), Duration.ofSeconds(15),
                 Duration.ofSeconds(5), Duration.ofMinutes(1), 32, 64, 4, Duration.ofSeconds(1), Duration.ofSeconds(30),
-                Duration.ofSeconds(10), Duration.ofHours(24), allowPrivate, allowedNetworks, null,
+                Duration.ofSeconds(10), Duration.ofHours(24), allowPrivate, allowedNetworks, null, List.of(),
                 Duration.ofSeconds(5), Duration.ofSeconds(15));
     }
 
