@@ -107,9 +107,13 @@ class DeployedEnvironmentTest extends IntegrationTest {
                       key-hashes: [%s]
                 """.formatted(ServiceProcess.sha256(TEAM_KEY)));
         env.put("TEAMS_FILE", teams.toString());
-        // stand-ins: the database, TheRouter's address, free ports; and plain-text logs, because the logging system is
+        // stand-ins: the database (a test server without TLS: DatabaseTlsTest covers verify-full), TheRouter's address,
+        // free ports; and plain-text logs, because the logging system is
         // one per JVM and JSON lines would stay on for every test after this one
         env.put("LOGGING_STRUCTURED_FORMAT_CONSOLE", "");
+        assertThat(env).containsEntry("DATABASE_TLS_MODE", "verify-full");
+        env.put("DATABASE_TLS_MODE", "disable");
+        env.remove("DATABASE_TLS_ROOTCERT");
         env.putAll(Map.of("DB_HOST", database.host(), "DB_PORT", Integer.toString(database.port()),
                 "DB_NAME", database.database(), "DB_USER", database.user(),
                 "THEROUTER_BASE_URL", simulator.baseUrl().toString(), "PORT", "0", "MANAGEMENT_PORT", "0"));
