@@ -8,6 +8,7 @@ import com.acme.imageedit.jobs.JobStatus;
 import com.acme.imageedit.jobs.JobTransitions;
 import com.acme.imageedit.system.ReplicaIdentity;
 import com.acme.imageedit.upstream.TheRouterClient;
+import com.acme.imageedit.upstream.UpstreamCall;
 import com.acme.imageedit.upstream.UpstreamException;
 import com.acme.imageedit.upstream.UpstreamJob;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -89,7 +90,7 @@ class Poller {
             lateness.record(Duration.ofMillis(late.get()));
             return upstream.poll(job.upstreamId());
         });
-        return gate.call(UpstreamGate.Kind.POLL, request)
+        return gate.call(UpstreamCall.POLL, request)
                 .flatMap(status -> observed(job, status, late.get()).then(settle(job, status, late.get())))
                 .onErrorResume(UpstreamException.class, e -> onFailure(job, e))
                 .onErrorResume(UpstreamGate::notSent, e -> {
@@ -106,7 +107,7 @@ class Poller {
 
     private Mono<Long> settle(ClaimedJob job, UpstreamJob status, long late) {
         if (status.isSucceeded()) {
-            return upstream.downloadResult(status)
+            return upstream.downloadResult(status, gate)
                     .flatMap(image -> transitions.succeed(job.id(), job.version(), image.contentType(),
                             image.bytes()))
                     .doOnNext(v -> log.debug("Job {} succeeded", job.id()));

@@ -17,8 +17,9 @@ import reactor.core.publisher.Mono;
 import reactor.netty.http.client.HttpClientRequest;
 
 /**
- * Fetches a result image from whichever candidate works. Redirects are followed by hand so that the Bearer key is
- * decided per hop: the key goes to TheRouter's own origin and nowhere else.
+ * Fetches a result image from whichever candidate works. Redirects are followed by hand so that each hop is judged on
+ * its own by {@link UpstreamUris#isTheRoutersOrigin}: a hop to TheRouter's origin carries the key and takes a permit of
+ * the shared budget (it is an API call of the account there), a hop elsewhere neither.
  */
 final class ResultDownloader {
 
@@ -43,7 +44,7 @@ final class ResultDownloader {
         this.maxBytes = (int) Math.min(Integer.MAX_VALUE - 8, properties.maxResultSize().toBytes());
     }
 
-    Mono<UpstreamImage> download(UpstreamJob job, URI base) {
+    Mono<UpstreamImage> download(UpstreamJob job, URI base, OriginGate gate) {
         if (job.resultBase64() != null && !job.resultBase64().isBlank()) {
             UpstreamImage inline = decodeInline(job);
             if (inline != null) {
@@ -56,44 +57,56 @@ final class ResultDownloader {
             return Mono.error(new UpstreamException.Retryable("download: job has neither a result nor an id", 0,
                     null, null, null));
         }
-        return tryFrom(candidates, 0, base, null);
+        return tryFrom(candidates, 0, base, gate, null);
     }
 
-    private Mono<UpstreamImage> tryFrom(List<URI> candidates, int index, URI base, UpstreamException last) {
+    /**
+     * Each candidate in turn until one gives the image. A typed failure moves on to the next candidate; a request the
+     * gate held back (never sent) ends the download at once, with the gate's error, so that the caller tries later.
+     */
+    private Mono<UpstreamImage> tryFrom(List<URI> candidates, int index, URI base, OriginGate gate,
+            UpstreamException last) {
         if (index >= candidates.size()) {
             return Mono.error(last);
         }
-        URI uri = candidates.get(index);
-        String target = "GET " + UpstreamUris.redact(uri);
-        return fetch(uri, base, 0)
-                .timeout(timeout)
-                .onErrorMap(e -> UpstreamFailures.forTransport(UpstreamCall.DOWNLOAD, target, e))
+        return fetch(candidates.get(index), base, gate, 0)
                 .onErrorResume(UpstreamException.class, e -> {
                     if (isTooLarge(e)) {
                         // Every candidate is the same image: a second copy will not be smaller.
                         return Mono.error(e);
                     }
                     log.debug("Result candidate {} of {} failed: {}", index + 1, candidates.size(), e.getMessage());
-                    return tryFrom(candidates, index + 1, base, e);
+                    return tryFrom(candidates, index + 1, base, gate, e);
                 });
     }
 
-    private Mono<UpstreamImage> fetch(URI uri, URI base, int redirects) {
+    /**
+     * One request, and the redirects it leads to, each judged on its own: a request to TheRouter's origin carries the
+     * key and passes the gate (the shared budget, the breaker), one to another host neither. Each request has the
+     * whole download timeout; a wait at the gate is not part of it.
+     */
+    private Mono<UpstreamImage> fetch(URI uri, URI base, OriginGate gate, int redirects) {
         String target = "GET " + UpstreamUris.redact(uri);
-        return webClient.get()
+        boolean toTheRouter = UpstreamUris.isTheRoutersOrigin(uri, base);
+        Mono<Hop> request = webClient.get()
                 .uri(uri)
+                .attribute(UpstreamCall.ATTRIBUTE, UpstreamCall.DOWNLOAD)
                 .headers(h -> {
                     h.set(HttpHeaders.ACCEPT, IMAGE_ACCEPT);
                     TheRouterClient.authorize(h, uri, base, properties);
                 })
-                .httpRequest(request -> {
+                .httpRequest(r -> {
                     // Images are bigger and slower than job JSON: the download budget replaces the response timeout.
-                    if (request.getNativeRequest() instanceof HttpClientRequest nettyRequest) {
+                    if (r.getNativeRequest() instanceof HttpClientRequest nettyRequest) {
                         nettyRequest.responseTimeout(timeout);
                     }
                 })
                 .exchangeToMono(response -> hop(response, uri, target, redirects))
-                .flatMap(hop -> hop.image() != null ? Mono.just(hop.image()) : fetch(hop.next(), base, redirects + 1));
+                .timeout(timeout)
+                .onErrorMap(e -> UpstreamFailures.forTransport(UpstreamCall.DOWNLOAD, target, e));
+        return (toTheRouter ? gate.call(UpstreamCall.DOWNLOAD, request) : request)
+                .flatMap(hop -> hop.image() != null ? Mono.just(hop.image())
+                        : fetch(hop.next(), base, gate, redirects + 1));
     }
 
     private Mono<Hop> hop(ClientResponse response, URI uri, String target, int redirects) {
@@ -105,7 +118,7 @@ final class ResultDownloader {
                 return response.releaseBody().then(Mono.error(new UpstreamException.Retryable(
                         "download " + target + ": more than " + MAX_REDIRECTS + " redirects", status, null, null, null)));
             }
-            URI next = uri.resolve(response.headers().asHttpHeaders().getLocation());
+            URI next = UpstreamUris.redirect(uri, response.headers().asHttpHeaders().getLocation());
             return response.releaseBody().thenReturn(new Hop(null, next));
         }
         if (!response.statusCode().is2xxSuccessful()) {

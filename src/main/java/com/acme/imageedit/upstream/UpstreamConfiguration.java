@@ -37,8 +37,8 @@ class UpstreamConfiguration {
             TheRouterProperties properties, ObjectProvider<ObjectMapper> mappers, TheRouterConnections connections,
             ObjectProvider<MeterRegistry> registries) {
         WebClient.Builder builder = builders.getIfUnique(WebClient::builder).clone();
-        // Upstream calls by kind and outcome (docs/metrics.md); absent only in slices without a registry.
-        registries.ifUnique(registry -> builder.filter(new UpstreamCallMeter(registry)));
+        // Upstream calls by kind, outcome and origin (docs/metrics.md); absent only in slices without a registry.
+        registries.ifUnique(registry -> builder.filter(new UpstreamCallMeter(registry, address)));
         ObjectMapper mapper = mappers.getIfUnique(() -> JsonMapper.builder().build());
         return createClient(builder, address, properties, mapper, connections.provider(), Clock.systemUTC());
     }

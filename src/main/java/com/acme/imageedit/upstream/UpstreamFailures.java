@@ -25,7 +25,7 @@ final class UpstreamFailures {
             UpstreamError error, Duration retryAfter) {
         String message = call + " " + target + ": HTTP " + status + (reason.isEmpty() ? "" : " " + reason)
                 + requestIdSuffix(requestId) + ": " + error.message();
-        if (status == 404 && call != UpstreamCall.SUBMIT) {
+        if (status == 404 && !call.isSubmit()) {
             return new UpstreamException.NotFound(message, error);
         }
         if (status == 408 || status == 429 || status >= 500 || status < 400) {
@@ -47,7 +47,7 @@ final class UpstreamFailures {
             return new UpstreamException.Retryable(call + " " + target + ": not sent: " + describe(t), 0, null, null, t);
         }
         String message = call + " " + target + ": no answer: " + describe(t);
-        if (call == UpstreamCall.SUBMIT) {
+        if (call.isSubmit()) {
             return new UpstreamException.OutcomeUnknown(message, t);
         }
         return new UpstreamException.Retryable(message, 0, null, null, t);
