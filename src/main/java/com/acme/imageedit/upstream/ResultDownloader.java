@@ -81,12 +81,18 @@ final class ResultDownloader {
     }
 
     /**
-     * One request, and the redirects it leads to, each judged on its own: a request to TheRouter's origin carries the
-     * key and passes the gate (the shared budget, the breaker), one to another host neither. Each request has the
-     * whole download timeout; a wait at the gate is not part of it.
+     * One request, and the redirects it leads to, each judged on its own: only https (or http while the base URL is
+     * http), to an address the {@link AddressGuard} allows; a request to TheRouter's origin carries the key and passes
+     * the gate (the shared budget, the breaker), one to another host neither. Each request has the whole download
+     * timeout; a wait at the gate is not part of it.
      */
     private Mono<UpstreamImage> fetch(URI uri, URI base, OriginGate gate, int redirects) {
         String target = "GET " + UpstreamUris.redact(uri);
+        String refusal = AddressGuard.schemeRefusal(uri, base);
+        if (refusal != null) {
+            return Mono.error(new UpstreamException.Rejected("download " + target + ": " + refusal, 0,
+                    new UpstreamError(UpstreamFailures.ADDRESS_REFUSED, null, refusal, false)));
+        }
         boolean toTheRouter = UpstreamUris.isTheRoutersOrigin(uri, base);
         Mono<Hop> request = webClient.get()
                 .uri(uri)

@@ -18,6 +18,9 @@ final class UpstreamFailures {
     private static final Set<String> NOT_SENT_BY_NAME = Set.of("PoolAcquireTimeoutException",
             "PoolAcquirePendingLimitException", "NotSslRecordException");
 
+    /** The error code of a request refused by the address policy ({@link AddressGuard}) or the scheme rule. */
+    static final String ADDRESS_REFUSED = "address_refused";
+
     private UpstreamFailures() {
     }
 
@@ -43,6 +46,12 @@ final class UpstreamFailures {
         if (t instanceof UpstreamException typed) {
             return typed;
         }
+        AddressGuard.Refused refused = refusal(t);
+        if (refused != null) {
+            // the connection was never opened, and never will be: the address is not one we may call
+            return new UpstreamException.Rejected(call + " " + target + ": " + refused.getMessage(), 0,
+                    new UpstreamError(ADDRESS_REFUSED, null, refused.getMessage(), false));
+        }
         if (neverSent(t)) {
             return new UpstreamException.Retryable(call + " " + target + ": not sent: " + describe(t), 0, null, null, t);
         }
@@ -51,6 +60,16 @@ final class UpstreamFailures {
             return new UpstreamException.OutcomeUnknown(message, t);
         }
         return new UpstreamException.Retryable(message, 0, null, null, t);
+    }
+
+    private static AddressGuard.Refused refusal(Throwable t) {
+        Set<Throwable> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+        for (Throwable c = t; c != null && seen.add(c); c = c.getCause()) {
+            if (c instanceof AddressGuard.Refused refused) {
+                return refused;
+            }
+        }
+        return null;
     }
 
     static boolean neverSent(Throwable t) {

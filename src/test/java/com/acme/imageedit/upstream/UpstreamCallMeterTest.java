@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
+import com.acme.imageedit.system.SystemHostResolver;
 import com.github.tomakehurst.wiremock.WireMockServer;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -43,7 +44,8 @@ class UpstreamCallMeterTest extends TheRouterWireMock {
         TheRouterProperties properties = properties(baseUrl(), DataSize.ofMegabytes(1));
         metered = UpstreamConfiguration.createClient(
                 WebClient.builder().filter(new UpstreamCallMeter(registry, properties::baseUrl)),
-                properties::baseUrl, properties, JsonMapper.builder().build(), connections, Clock.systemUTC());
+                properties::baseUrl, properties, JsonMapper.builder().build(), connections, new SystemHostResolver(),
+                Clock.systemUTC());
     }
 
     @AfterEach
