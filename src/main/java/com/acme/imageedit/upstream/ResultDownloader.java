@@ -2,9 +2,10 @@ package com.acme.imageedit.upstream;
 
 import java.net.URI;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Base64;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,6 +28,7 @@ final class ResultDownloader {
 
     static final int MAX_REDIRECTS = 3;
     static final String TOO_LARGE = "result_too_large";
+    static final String NOT_AN_IMAGE = "result_not_an_image";
 
     private static final String IMAGE_ACCEPT = "image/*, application/octet-stream;q=0.9, */*;q=0.5";
 
@@ -137,17 +139,27 @@ final class ResultDownloader {
         return Bodies.read(response, maxBytes)
                 .onErrorMap(DataBufferLimitException.class, e -> tooLarge(target, status))
                 .flatMap(bytes -> {
-                    if (bytes.length == 0 || ImageTypes.isClearlyNotAnImage(bytes, headerType)) {
-                        return Mono.error(new UpstreamException.Retryable("download " + target + ": HTTP " + status
-                                + UpstreamFailures.requestIdSuffix(requestId) + " but no image (" + bytes.length
-                                + " bytes of " + headerType + ")", status, null, null, null));
+                    // An image is what its bytes prove, whatever the header says: an SVG, an HTML login page, JSON
+                    // or an empty body answered 200 is not a result we can store.
+                    String type = ImageTypes.sniff(bytes);
+                    if (type == null) {
+                        String what = bytes.length + " bytes of " + (headerType == null ? "no declared type"
+                                : headerType);
+                        return Mono.error(new UpstreamException.Rejected("download " + target + ": HTTP " + status
+                                + UpstreamFailures.requestIdSuffix(requestId) + " but no image (" + what + ")", status,
+                                new UpstreamError(NOT_AN_IMAGE, null, "the result is no PNG, JPEG, WEBP or GIF ("
+                                        + what + ")", false)));
                     }
-                    return Mono.just(new Hop(new UpstreamImage(bytes, ImageTypes.detect(bytes, headerType)), null));
+                    return Mono.just(new Hop(new UpstreamImage(bytes, type), null));
                 });
     }
 
+    /**
+     * The result URLs, then TheRouter's {@code /content}, each once: {@code unsigned_urls} and {@code result.data[].url}
+     * often name the same link, and a link on TheRouter's origin costs a token of the shared budget per request.
+     */
     private static List<URI> candidates(UpstreamJob job, URI base) {
-        List<URI> uris = new ArrayList<>();
+        Set<URI> uris = new LinkedHashSet<>();
         for (String url : job.resultUrls() == null ? List.<String>of() : job.resultUrls()) {
             try {
                 // Relative URLs are TheRouter's own paths; resolve() keeps absolute ones as they are.
@@ -159,7 +171,7 @@ final class ResultDownloader {
         if (job.id() != null && !job.id().isBlank()) {
             uris.add(UpstreamUris.build(UpstreamUris.endpoint(base, "v1", "jobs", job.id(), "content")));
         }
-        return uris;
+        return List.copyOf(uris);
     }
 
     private static UpstreamImage decodeInline(UpstreamJob job) {
@@ -174,10 +186,13 @@ final class ResultDownloader {
         try {
             // The basic decoder, not the MIME one: the MIME decoder skips junk and would turn garbage into "bytes".
             byte[] bytes = Base64.getDecoder().decode(b64.replaceAll("\\s", "").replace('-', '+').replace('_', '/'));
-            if (bytes.length == 0) {
+            String type = ImageTypes.sniff(bytes);
+            if (type == null) {
+                log.debug("Job {}: inline result ({} bytes, declared {}) is no image, trying URLs instead", job.id(),
+                        bytes.length, declaredType);
                 return null;
             }
-            return new UpstreamImage(bytes, ImageTypes.detect(bytes, declaredType));
+            return new UpstreamImage(bytes, type);
         } catch (IllegalArgumentException e) {
             log.debug("Job {}: inline result is not base64, trying URLs instead", job.id());
             return null;

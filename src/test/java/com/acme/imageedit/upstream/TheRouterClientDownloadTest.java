@@ -177,16 +177,29 @@ class TheRouterClientDownloadTest extends TheRouterWireMock {
     }
 
     @Test
-    void unknownBytesUseTheHeaderElseOctetStream() {
-        storage.stubFor(get(urlEqualTo("/a")).willReturn(aResponse().withStatus(200)
+    void aResultIsAnImageByItsBytesWhateverItsHeaderSays() {
+        storage.stubFor(get(urlEqualTo("/labelled-avif")).willReturn(aResponse().withStatus(200)
                 .withHeader("Content-Type", "image/avif").withBody(new byte[] { 1, 2, 3 })));
-        storage.stubFor(get(urlEqualTo("/b")).willReturn(aResponse().withStatus(200).withBody(new byte[] { 1, 2, 3 })));
+        storage.stubFor(get(urlEqualTo("/svg")).willReturn(aResponse().withStatus(200)
+                .withHeader("Content-Type", "image/svg+xml").withBody("<svg xmlns=\"http://www.w3.org/2000/svg\"/>")));
+        storage.stubFor(get(urlEqualTo("/login")).willReturn(aResponse().withStatus(200)
+                .withHeader("Content-Type", "text/html").withBody("<html><body>Sign in</body></html>")));
+        storage.stubFor(get(urlEqualTo("/empty")).willReturn(aResponse().withStatus(200)
+                .withHeader("Content-Type", "image/png")));
+        storage.stubFor(get(urlEqualTo("/unlabelled-png")).willReturn(aResponse().withStatus(200)
+                .withHeader("Content-Type", "application/octet-stream").withBody(PNG)));
 
-        StepVerifier.create(client.downloadResult(succeeded("x", List.of(storageUrl("/a")), null), gate))
-                .assertNext(image -> assertThat(image.contentType()).isEqualTo("image/avif"))
-                .verifyComplete();
-        StepVerifier.create(client.downloadResult(succeeded("x", List.of(storageUrl("/b")), null), gate))
-                .assertNext(image -> assertThat(image.contentType()).isEqualTo("application/octet-stream"))
+        for (String path : List.of("/labelled-avif", "/svg", "/login", "/empty")) {
+            StepVerifier.create(client.downloadResult(succeeded("", List.of(storageUrl(path)), null), gate))
+                    .expectErrorSatisfies(e -> {
+                        assertThat(e).as(path).isInstanceOf(UpstreamException.Rejected.class)
+                                .hasMessageContaining("no image");
+                        assertThat(((UpstreamException) e).error().code()).isEqualTo(ResultDownloader.NOT_AN_IMAGE);
+                    })
+                    .verify(Duration.ofSeconds(5));
+        }
+        StepVerifier.create(client.downloadResult(succeeded("", List.of(storageUrl("/unlabelled-png")), null), gate))
+                .assertNext(image -> assertThat(image.contentType()).isEqualTo("image/png"))
                 .verifyComplete();
     }
 
