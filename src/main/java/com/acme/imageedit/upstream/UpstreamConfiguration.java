@@ -3,6 +3,7 @@ package com.acme.imageedit.upstream;
 import java.time.Clock;
 
 import com.acme.imageedit.system.HostResolver;
+import com.acme.imageedit.system.SystemHostResolver;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.channel.ChannelOption;
 import org.springframework.beans.factory.ObjectProvider;
@@ -36,11 +37,13 @@ class UpstreamConfiguration {
     @Bean
     TheRouterClient theRouterClient(ObjectProvider<WebClient.Builder> builders, UpstreamAddress address,
             TheRouterProperties properties, ObjectProvider<ObjectMapper> mappers, TheRouterConnections connections,
-            ObjectProvider<MeterRegistry> registries, HostResolver resolver) {
+            ObjectProvider<MeterRegistry> registries, ObjectProvider<HostResolver> resolvers) {
         WebClient.Builder builder = builders.getIfUnique(WebClient::builder).clone();
         // Upstream calls by kind, outcome and origin (docs/metrics.md); absent only in slices without a registry.
         registries.ifUnique(registry -> builder.filter(new UpstreamCallMeter(registry, address)));
         ObjectMapper mapper = mappers.getIfUnique(() -> JsonMapper.builder().build());
+        // The JVM's resolver, as the webhook guard uses it; absent only in slices that wire this configuration alone.
+        HostResolver resolver = resolvers.getIfUnique(SystemHostResolver::new);
         return createClient(builder, address, properties, mapper, connections.provider(), resolver, Clock.systemUTC());
     }
 
