@@ -11,8 +11,9 @@ import org.springframework.validation.annotation.Validated;
 
 /**
  * TheRouter's account-wide request budget, shared by every replica through a token bucket row in PostgreSQL. Every
- * TheRouter API call (submit and poll) takes one token; per-kind and per-replica caps are the Resilience4j rate
- * limiters {@code therouter-submit} and {@code therouter-poll}.
+ * request to TheRouter's origin (submit, poll, and result downloads from it, hop by hop) takes one token; per-kind and
+ * per-replica caps are the Resilience4j rate limiters {@code therouter-submit} and {@code therouter-poll} (which
+ * downloads from TheRouter's origin share).
  *
  * @param enabled          draw from the shared bucket at all (off: only the local Resilience4j limiters apply)
  * @param requestsPerSecond refill rate of the shared bucket: the account's limit, minus a safety margin

@@ -8,7 +8,8 @@ import io.r2dbc.spi.Readable;
 /**
  * A job a worker holds a lease on, with the version its next transition must be guarded by. A poll claim also carries
  * how late it came after the poll was due (by the database's clock) and when it arrived ({@link System#nanoTime()}), so
- * that the poller can tell how late the poll goes out.
+ * that the poller can tell how late the poll goes out, and how many times a result TheRouter reported was tried in vain
+ * (since when).
  */
 record ClaimedJob(
         String id,
@@ -27,11 +28,13 @@ record ClaimedJob(
         boolean generation,
         long lateAtClaimMillis,
         long claimedNanos,
-        Long previousLateMillis) {
+        Long previousLateMillis,
+        int resultAttempts,
+        Instant resultFailingSince) {
 
     static final String COLUMNS = """
             id, version, model, prompt, size, seed, cfg, num_inference_steps, upstream_id, submit_attempts, \
-            poll_count, submitted_at, operation""";
+            poll_count, submitted_at, operation, result_attempts, result_failing_since""";
 
     static ClaimedJob from(Readable row) {
         return from(row, null, 0, null);
@@ -52,6 +55,7 @@ record ClaimedJob(
     private static ClaimedJob from(Readable row, OffsetDateTime previousPollAt, long lateAtClaimMillis,
                                    Long previousLateMillis) {
         OffsetDateTime submittedAt = row.get("submitted_at", OffsetDateTime.class);
+        OffsetDateTime resultFailingSince = row.get("result_failing_since", OffsetDateTime.class);
         return new ClaimedJob(
                 row.get("id", String.class),
                 row.get("version", Long.class),
@@ -69,6 +73,8 @@ record ClaimedJob(
                 "GENERATE".equals(row.get("operation", String.class)),
                 lateAtClaimMillis,
                 System.nanoTime(),
-                previousLateMillis);
+                previousLateMillis,
+                row.get("result_attempts", Integer.class),
+                resultFailingSince == null ? null : resultFailingSince.toInstant());
     }
 }

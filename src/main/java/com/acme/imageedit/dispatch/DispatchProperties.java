@@ -1,7 +1,10 @@
 package com.acme.imageedit.dispatch;
 
 import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
 
+import jakarta.validation.Valid;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotNull;
 import org.jspecify.annotations.Nullable;
@@ -31,6 +34,8 @@ import org.springframework.validation.annotation.Validated;
  *                         first (an outage longer than the lease expires every lease, the live workers' too)
  * @param maxErrorBackoff  largest pause of a loop after consecutive errors (such as the database being down)
  * @param shutdownTimeout  how long shutdown waits for in-flight work before returning its leases
+ * @param resultRetry      how a succeeded job whose result cannot be fetched as an image is tried again, and when it
+ *                         is given up
  */
 @Validated
 @ConfigurationProperties("dispatch")
@@ -50,7 +55,35 @@ record DispatchProperties(
         @DefaultValue("5s") @NotNull Duration reaperInterval,
         @DefaultValue("10s") @NotNull Duration reconnectGrace,
         @DefaultValue("30s") @NotNull Duration maxErrorBackoff,
-        @DefaultValue("20s") @NotNull Duration shutdownTimeout) {
+        @DefaultValue("20s") @NotNull Duration shutdownTimeout,
+        @DefaultValue @Valid @NotNull ResultRetry resultRetry) {
+
+    /**
+     * TheRouter reported the job succeeded (and billed it) but its result is no image we can store: an SVG, an HTML
+     * page, an empty body, an error. It is fetched again (with a poll first, which may bring fresh URLs) after
+     * {@code backoff}, doubling up to {@code maxBackoff}, and the job fails {@code upstream_result_unusable} (charged)
+     * after {@code maxAttempts} tries or once {@code maxDuration} has passed since the first failure, whichever comes
+     * first. Tries held back by the gate or answered 429 do not count.
+     */
+    record ResultRetry(
+            @DefaultValue("6") @Min(1) int maxAttempts,
+            @DefaultValue("10m") @NotNull Duration maxDuration,
+            @DefaultValue("5s") @NotNull Duration backoff,
+            @DefaultValue("2m") @NotNull Duration maxBackoff) {
+
+        /**
+         * After {@code failedTries} failed tries, the first of them at {@code failingSince}: how long until the next
+         * try, or empty when the job is to be given up now.
+         */
+        Optional<Duration> nextTry(int failedTries, Instant failingSince, Instant now) {
+            if (failedTries >= maxAttempts || !Duration.between(failingSince, now).minus(maxDuration).isNegative()) {
+                return Optional.empty();
+            }
+            long base = Math.max(1, backoff.toMillis());
+            long delay = Math.min(maxBackoff.toMillis(), base << Math.min(Math.max(0, failedTries - 1), 30));
+            return Optional.of(Duration.ofMillis(delay));
+        }
+    }
 
     /** DESIGN §4: the default is at-most-once, because a lost answer may hide a job TheRouter will bill. */
     enum AmbiguousSubmitPolicy {

@@ -8,6 +8,7 @@ import com.acme.imageedit.jobs.JobStatus;
 import com.acme.imageedit.jobs.JobTransitions;
 import com.acme.imageedit.system.ReplicaIdentity;
 import com.acme.imageedit.upstream.TheRouterClient;
+import com.acme.imageedit.upstream.UpstreamCall;
 import com.acme.imageedit.upstream.UpstreamException;
 import com.acme.imageedit.upstream.UpstreamSubmission;
 import io.micrometer.core.instrument.Counter;
@@ -74,8 +75,9 @@ class Dispatcher {
         // A generation has no input image; an edit without one is a bug, left to the lease and the reaper.
         Mono<InputImage> input = job.generation() ? Mono.just(NO_IMAGE) : claims.inputImage(job.id())
                 .switchIfEmpty(Mono.error(() -> new IllegalStateException("job " + job.id() + " has no input image")));
+        UpstreamCall call = job.generation() ? UpstreamCall.SUBMIT_GENERATION : UpstreamCall.SUBMIT_EDIT;
         return input
-                .flatMap(image -> gate.call(UpstreamGate.Kind.SUBMIT, transitions.markSubmitSent(job.id(), job.version())
+                .flatMap(image -> gate.call(call, transitions.markSubmitSent(job.id(), job.version())
                                 .doOnNext(sentVersion::set)
                                 .flatMap(sent -> job.generation()
                                         ? upstream.submitGeneration(submission(job, image))

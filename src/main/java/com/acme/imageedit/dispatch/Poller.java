@@ -2,12 +2,14 @@ package com.acme.imageedit.dispatch;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 
 import com.acme.imageedit.jobs.JobStatus;
 import com.acme.imageedit.jobs.JobTransitions;
 import com.acme.imageedit.system.ReplicaIdentity;
 import com.acme.imageedit.upstream.TheRouterClient;
+import com.acme.imageedit.upstream.UpstreamCall;
 import com.acme.imageedit.upstream.UpstreamException;
 import com.acme.imageedit.upstream.UpstreamJob;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -20,12 +22,16 @@ import reactor.core.publisher.Mono;
 
 /**
  * Polls running jobs and settles them. A succeeded job's image is downloaded and stored before the job is marked
- * succeeded, because TheRouter's URLs expire; if the download fails the job stays running and is polled again.
+ * succeeded, because TheRouter's URLs expire; if the download fails the job stays running and is tried again with a
+ * growing pause, until {@code dispatch.result-retry} gives it up ({@code upstream_result_unusable}).
  */
 @Component
 class Poller {
 
     private static final Logger log = LoggerFactory.getLogger(Poller.class);
+
+    /** The error code of a succeeded job whose result never came as an image; settled as billed (V10). */
+    static final String UNUSABLE_RESULT = "upstream_result_unusable";
 
     private final JobClaims claims;
     private final JobTransitions transitions;
@@ -89,7 +95,7 @@ class Poller {
             lateness.record(Duration.ofMillis(late.get()));
             return upstream.poll(job.upstreamId());
         });
-        return gate.call(UpstreamGate.Kind.POLL, request)
+        return gate.call(UpstreamCall.POLL, request)
                 .flatMap(status -> observed(job, status, late.get()).then(settle(job, status, late.get())))
                 .onErrorResume(UpstreamException.class, e -> onFailure(job, e))
                 .onErrorResume(UpstreamGate::notSent, e -> {
@@ -106,10 +112,12 @@ class Poller {
 
     private Mono<Long> settle(ClaimedJob job, UpstreamJob status, long late) {
         if (status.isSucceeded()) {
-            return upstream.downloadResult(status)
+            return upstream.downloadResult(status, gate)
                     .flatMap(image -> transitions.succeed(job.id(), job.version(), image.contentType(),
                             image.bytes()))
-                    .doOnNext(v -> log.debug("Job {} succeeded", job.id()));
+                    .doOnNext(v -> log.debug("Job {} succeeded", job.id()))
+                    // a request the gate held back was never sent: the outer handler polls again soon, uncounted
+                    .onErrorResume(UpstreamException.class, e -> resultFailed(job, e));
         }
         if (status.isFailed()) {
             String message = status.error() != null ? status.error().message() : "TheRouter reported the job failed";
@@ -141,6 +149,37 @@ class Poller {
         long high = Duration.between(job.submittedAt(), now).toMillis();
         long low = job.previousPollAt() == null ? 0 : Duration.between(job.submittedAt(), job.previousPollAt()).toMillis();
         return schedule.recordRunTime(job.id(), low, high, late, job.previousLateMillis());
+    }
+
+    /**
+     * TheRouter reported the job succeeded (and billed it), but no candidate gave an image we can store: the result is
+     * tried again with a growing pause, and given up after {@code dispatch.result-retry}'s tries or time. Not a poll
+     * every {@code poll-interval} until the deadline: each try costs a poll and a download of the shared budget. A 429
+     * is the account's limit speaking (the gate has paused every replica), not the result's fault, and is not a try.
+     */
+    private Mono<Long> resultFailed(ClaimedJob job, UpstreamException failure) {
+        if (failure instanceof UpstreamException.Retryable retryable
+                && (retryable.httpStatus() == 429 || retryable.retryAfter() != null)) {
+            Duration delay = retryable.retryAfter() != null ? retryable.retryAfter() : properties.pollInterval();
+            log.info("Result of job {} rate-limited: {}; trying again in {}", job.id(), failure.getMessage(), delay);
+            return transitions.pollAgain(job.id(), job.version(), "succeeded", delay, failure.getMessage());
+        }
+        int tries = job.resultAttempts() + 1;
+        Instant now = Instant.now();
+        Instant since = job.resultFailingSince() != null ? job.resultFailingSince() : now;
+        Optional<Duration> next = properties.resultRetry().nextTry(tries, since, now);
+        if (next.isPresent()) {
+            log.info("Result of job {} is not usable (try {} of {}): {}; trying again in {}", job.id(), tries,
+                    properties.resultRetry().maxAttempts(), failure.getMessage(), next.get());
+            return transitions.resultUnusable(job.id(), job.version(), next.get(), failure.getMessage());
+        }
+        long seconds = Duration.between(since, now).toSeconds();
+        log.warn("Result of job {} is not usable after {} tries over {} s; failing it (charged): {}", job.id(), tries,
+                seconds, failure.getMessage());
+        return transitions.finish(job.id(), job.version(), JobStatus.FAILED, UNUSABLE_RESULT, "upstream_error",
+                "TheRouter reported the job succeeded and billed it, but its result could not be fetched as an image "
+                        + "after " + tries + (tries == 1 ? " try" : " tries") + " over " + seconds + " s (last: "
+                        + failure.getMessage() + "); the job is charged, as TheRouter charged it");
     }
 
     private Mono<Long> onFailure(ClaimedJob job, UpstreamException failure) {

@@ -4,6 +4,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.TimeoutException;
 
+import com.acme.imageedit.upstream.OriginGate;
+import com.acme.imageedit.upstream.UpstreamCall;
 import com.acme.imageedit.upstream.UpstreamException;
 import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
@@ -24,28 +26,19 @@ import org.springframework.stereotype.Component;
 import reactor.core.publisher.Mono;
 
 /**
- * Everything a TheRouter call passes on its way out, in this order: the replica's Resilience4j rate limiter for its
- * kind, the circuit breaker's state (an open breaker costs no budget), a token of the account-wide budget in PostgreSQL
- * (which also holds the shared pause), then the call itself under the circuit breaker. A 429 or a {@code Retry-After}
- * in the answer pauses every replica. Polls are retried in place by the {@code therouter-poll} retry; submits are not
- * (see {@link #submitBackoff}).
+ * Everything a request to TheRouter's origin passes on its way out, in this order: the replica's Resilience4j rate
+ * limiter for its kind (submits {@code therouter-submit}; polls and result downloads from TheRouter's origin
+ * {@code therouter-poll}), the circuit breaker's state (an open breaker costs no budget), a token of the account-wide
+ * budget in PostgreSQL (which also holds the shared pause), then the call itself under the circuit breaker. A 429 or a
+ * {@code Retry-After} in the answer pauses every replica. Polls are retried in place by the {@code therouter-poll}
+ * retry; submits are not (see {@link #submitBackoff}), nor are downloads (the poller tries the result again later).
  */
 @Component
-class UpstreamGate {
+class UpstreamGate implements OriginGate {
 
     static final String BREAKER = "therouter";
 
     private static final Logger log = LoggerFactory.getLogger(UpstreamGate.class);
-
-    enum Kind {
-        SUBMIT("submit"), POLL("poll");
-
-        final String tag;
-
-        Kind(String tag) {
-            this.tag = tag;
-        }
-    }
 
     private final SharedPermits permits;
     private final UpstreamBudget budget;
@@ -95,18 +88,20 @@ class UpstreamGate {
     }
 
     /** Runs a call (for a submit: marking the job sent, then sending it) through every guard. */
-    <T> Mono<T> call(Kind kind, Mono<T> call) {
+    @Override
+    public <T> Mono<T> call(UpstreamCall kind, Mono<T> call) {
         Mono<T> guarded = Mono.defer(() -> {
                     if (isOpen(breaker.getState())) {
                         return Mono.error(CallNotPermittedException.createCallNotPermittedException(breaker));
                     }
                     return permits.acquire().then(call.transformDeferred(CircuitBreakerOperator.of(breaker)));
                 })
-                .transformDeferred(RateLimiterOperator.of(kind == Kind.SUBMIT ? submitLimiter : pollLimiter))
+                .transformDeferred(RateLimiterOperator.of(kind.isSubmit() ? submitLimiter : pollLimiter))
                 .onErrorResume(UpstreamException.Retryable.class, this::pauseIfAsked)
-                .doOnSuccess(v -> count(kind, "success"))
+                // empty: the call chose not to send (a submit whose job changed before it was marked sent)
+                .doOnSuccess(v -> count(kind, v == null ? "skipped" : "success"))
                 .doOnError(e -> count(kind, outcome(e)));
-        return kind == Kind.POLL ? guarded.transformDeferred(RetryOperator.of(pollRetry)) : guarded;
+        return kind == UpstreamCall.POLL ? guarded.transformDeferred(RetryOperator.of(pollRetry)) : guarded;
     }
 
     /**
@@ -150,8 +145,8 @@ class UpstreamGate {
                 .then(Mono.error(failure));
     }
 
-    private void count(Kind kind, String outcome) {
-        meters.counter("imageedit.upstream.gate", "kind", kind.tag, "outcome", outcome).increment();
+    private void count(UpstreamCall kind, String outcome) {
+        meters.counter("imageedit.upstream.gate", "kind", kind.tag(), "outcome", outcome).increment();
     }
 
     private static String outcome(Throwable e) {

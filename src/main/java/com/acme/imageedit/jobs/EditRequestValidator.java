@@ -107,14 +107,14 @@ class EditRequestValidator {
         JobsProperties.Model model = properties.model(requested).orElseThrow(() -> ApiException.badRequest("model",
                 "model '" + abbreviate(requested) + "' is not offered here; known models: "
                         + properties.models().stream().map(JobsProperties.Model::id).toList()));
-        if (model.kind() != operation) {
-            List<String> suitable = properties.models().stream().filter(m -> m.kind() == operation)
+        // TheRouter's model page posts its edit model to /v1/images/generations without an image, as its recommended
+        // call: a generation accepts every model (and is forwarded to TheRouter's generations endpoint as it came).
+        // An edit needs a model that edits: a generation model given an image is refused before anything is stored.
+        if (operation == JobsProperties.Kind.EDIT && model.kind() != JobsProperties.Kind.EDIT) {
+            List<String> suitable = properties.models().stream().filter(m -> m.kind() == JobsProperties.Kind.EDIT)
                     .map(JobsProperties.Model::id).toList();
-            throw ApiException.badRequest("model", operation == JobsProperties.Kind.EDIT
-                    ? "model '" + requested + "' does not edit images; use /v1/images/generations for it, or one of "
-                    + suitable + " here"
-                    : "model '" + requested + "' edits images and needs an input image; use /v1/images/edits for it, "
-                    + "or one of " + suitable + " here");
+            throw ApiException.badRequest("model", "model '" + requested + "' does not edit images; use "
+                    + "/v1/images/generations for it, or one of " + suitable + " here");
         }
         return model;
     }

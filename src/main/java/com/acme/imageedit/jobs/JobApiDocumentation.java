@@ -108,7 +108,8 @@ class JobApiDocumentation {
             boolean edit = path.endsWith("edits");
             ObjectSchema form = new ObjectSchema();
             form.addProperty("model", new StringSchema().description(edit ? "an edit model of the model table"
-                    : "a generation model of the model table"));
+                    : "any model of the model table (default: the first generation model); TheRouter's model "
+                    + "page sends its edit model here too"));
             form.addProperty("prompt", new StringSchema());
             if (edit) {
                 form.addProperty("image", new StringSchema().format("binary").description(

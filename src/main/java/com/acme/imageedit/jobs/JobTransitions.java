@@ -94,6 +94,23 @@ public class JobTransitions {
                 .bind("delay", delay.toMillis()));
     }
 
+    /**
+     * TheRouter reported the job succeeded, but its result could not be fetched as an image this time: counts the try
+     * (and when the first one failed), and polls again after {@code delay}.
+     */
+    public Mono<Long> resultUnusable(String id, long version, Duration delay, String problem) {
+        return update("""
+                update jobs set upstream_status = 'succeeded', poll_count = poll_count + 1,
+                       result_attempts = result_attempts + 1,
+                       result_failing_since = coalesce(result_failing_since, now()), last_error = :problem,
+                       next_attempt_at = now() + :delay * interval '1 millisecond',
+                       leased_by = null, lease_until = null, version = version + 1
+                where id = :id and version = :version and status = 'RUNNING'
+                returning version""", id, version, spec -> spec
+                .bind("problem", problem)
+                .bind("delay", delay.toMillis()));
+    }
+
     /** Stores the result and ends the job {@code succeeded}, in one transaction. */
     public Mono<Long> succeed(String id, long version, String contentType, byte[] image) {
         ImageInfo info = ImageSniffer.sniff(image).orElse(null);

@@ -18,10 +18,13 @@ final class Counters {
     final LongAdder duplicateSubmits = new LongAdder();
     final LongAdder outageAnswers = new LongAdder();
     final LongAdder connectionResets = new LongAdder();
+    final LongAdder accountRequests = new LongAdder();
+    final LongAdder lengthRequired = new LongAdder();
 
     void reset() {
         for (LongAdder adder : new LongAdder[] {submitsAccepted, submitsRejected, submit429s, submit5xxs,
-                submitTimeouts, rateLimited429s, unauthorized, polls, contentCalls, fileDownloads, duplicateSubmits, outageAnswers, connectionResets}) {
+                submitTimeouts, rateLimited429s, unauthorized, polls, contentCalls, fileDownloads, duplicateSubmits,
+                outageAnswers, connectionResets, accountRequests, lengthRequired}) {
             adder.reset();
         }
     }

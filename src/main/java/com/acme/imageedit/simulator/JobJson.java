@@ -17,7 +17,8 @@ final class JobJson {
     private JobJson() {
     }
 
-    static Map<String, Object> render(SimJob job, Instant now, URI base, boolean isoTimestamps) {
+    /** {@code resultUrl}: where the result is to be fetched from once the job succeeded. */
+    static Map<String, Object> render(SimJob job, Instant now, URI base, String resultUrl, boolean isoTimestamps) {
         String status = job.statusAt(now);
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("id", job.id());
@@ -28,9 +29,8 @@ final class JobJson {
         json.put("polling_url", base + "/v1/jobs/" + job.id());
         json.put("expires_at", timestamp(job.createdAt().plus(RETENTION), isoTimestamps));
         if ("succeeded".equals(status)) {
-            String url = fileUrl(base, job.id());
-            json.put("unsigned_urls", List.of(url));
-            json.put("result", Map.of("data", List.of(Map.of("url", url))));
+            json.put("unsigned_urls", List.of(resultUrl));
+            json.put("result", Map.of("data", List.of(Map.of("url", resultUrl))));
         } else if ("failed".equals(status)) {
             Map<String, Object> error = new LinkedHashMap<>();
             error.put("code", "upstream_failed");

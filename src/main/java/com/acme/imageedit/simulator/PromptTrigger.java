@@ -20,7 +20,13 @@ enum PromptTrigger {
     /** The job is created but the 202 is held back by the submit-timeout delay (ambiguous outcome). */
     HANG("[sim:hang]"),
     /** The job is created but the connection breaks in the middle of the 202 (ambiguous outcome, at once). */
-    RESET("[sim:reset]");
+    RESET("[sim:reset]"),
+    /** The job succeeds, but its result file is an SVG drawing ({@code image/svg+xml}), not a picture we store. */
+    SVG_RESULT("[sim:svg]"),
+    /** The job succeeds, but its result link answers 200 with an HTML page (a storage login page). */
+    HTML_RESULT("[sim:html]"),
+    /** The job succeeds, but its result link answers 200 with an empty body. */
+    EMPTY_RESULT("[sim:empty]");
 
     private final String marker;
 

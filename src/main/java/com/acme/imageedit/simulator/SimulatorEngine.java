@@ -1,5 +1,6 @@
 package com.acme.imageedit.simulator;
 
+import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
@@ -29,6 +30,7 @@ final class SimulatorEngine {
     // faults and their bucket are swapped together so a request never sees a rate with the other rate's bucket
     private volatile Limits limits;
     private volatile SimulatorOutage outage;
+    private volatile URI secondHost;
     private final java.util.concurrent.atomic.AtomicInteger outageCalls = new java.util.concurrent.atomic.AtomicInteger();
     private final java.util.Queue<Instant> submitArrivals = new java.util.concurrent.ConcurrentLinkedQueue<>();
     private final java.util.Queue<PollArrival> pollArrivals = new java.util.concurrent.ConcurrentLinkedQueue<>();
@@ -53,6 +55,26 @@ final class SimulatorEngine {
 
     Counters counters() {
         return counters;
+    }
+
+    SimulatorProperties properties() {
+        return properties;
+    }
+
+    /** Where the second host listens ({@link ResultHost#SECOND_HOST}); set once its server is bound. */
+    void secondHost(URI base) {
+        this.secondHost = base;
+    }
+
+    /** The URL TheRouter hands out for a job's result ({@code unsigned_urls}), seen from {@code apiBase}. */
+    String resultUrl(URI apiBase, String id) {
+        return properties.results() == ResultHost.OWN_ORIGIN ? apiBase + "/v1/jobs/" + id + "/content"
+                : fileUrl(apiBase, id);
+    }
+
+    /** Where the result file itself lives, and {@code /content} redirects to. */
+    String fileUrl(URI apiBase, String id) {
+        return JobJson.fileUrl(properties.results() == ResultHost.OWN_ORIGIN ? apiBase : secondHost, id);
     }
 
     SimulatorFaults faults() {
@@ -204,7 +226,7 @@ final class SimulatorEngine {
                 counters.rateLimited429s.sum(), counters.unauthorized.sum(), counters.polls.sum(),
                 counters.contentCalls.sum(), counters.fileDownloads.sum(), queued, running, succeeded, failed, expired,
                 counters.duplicateSubmits.sum(), prompts.size(), counters.outageAnswers.sum(),
-                counters.connectionResets.sum());
+                counters.connectionResets.sum(), counters.accountRequests.sum(), counters.lengthRequired.sum());
     }
 
     /** Every accepted job's id, grouped by its prompt. */

@@ -10,7 +10,8 @@ package com.acme.imageedit.simulator;
  *                           {@code simulator.failures.submit-timeout-delay}, so that a client times out
  * @param jobFailedRate      share of accepted jobs that end {@code failed}
  * @param jobExpiredRate     share of accepted jobs that end {@code expired}
- * @param rateLimitPerSecond token refill per second over all authenticated {@code /v1} calls; 0 = unlimited
+ * @param rateLimitPerSecond token refill per second over every authenticated request to the simulator's origin
+ *                           (submits, polls, {@code /content}, result files fetched with the key); 0 = unlimited
  * @param rateLimitBurst     bucket capacity; 0 = {@code ceil(rateLimitPerSecond)}, at least 1
  */
 public record SimulatorFaults(

@@ -27,10 +27,15 @@ import org.springframework.validation.annotation.Validated;
  * @param timeScale          factor applied to every job timing (0.01 turns a 60 s job into 0.6 s)
  * @param duration           how long jobs take
  * @param failures           the random failure mix (prompt triggers override it per job)
- * @param rateLimitPerSecond token-bucket refill rate over all authenticated {@code /v1} calls; 0 = unlimited
+ * @param rateLimitPerSecond the account's limit: token-bucket refill rate over every authenticated request to the
+ *                           simulator's origin (submits, polls, {@code /content}, and result files fetched with the
+ *                           key); 0 = unlimited
  * @param rateLimitBurst     bucket capacity; 0 = {@code ceil(rateLimitPerSecond)}, at least 1
  * @param isoTimestampRate   fraction of responses that render {@code created_at}/{@code expires_at} as ISO-8601
  *                           strings instead of unix seconds (the real API does both)
+ * @param results            where results are served from: TheRouter's own origin or a second host
+ * @param refuseChunkedRequests answer a request body sent with {@code Transfer-Encoding: chunked} with 411 Length
+ *                           Required, as gateways in front of model providers may
  */
 @Validated
 @ConfigurationProperties("simulator")
@@ -44,7 +49,9 @@ record SimulatorProperties(
         @DefaultValue @Valid @NotNull Failures failures,
         @DefaultValue("0") @DecimalMin("0.0") double rateLimitPerSecond,
         @DefaultValue("0") @Min(0) int rateLimitBurst,
-        @DefaultValue("0.5") @DecimalMin("0.0") @DecimalMax("1.0") double isoTimestampRate) {
+        @DefaultValue("0.5") @DecimalMin("0.0") @DecimalMax("1.0") double isoTimestampRate,
+        @DefaultValue("own-origin") @NotNull ResultHost results,
+        @DefaultValue("false") boolean refuseChunkedRequests) {
 
     /** Job timing. {@code min}..{@code max} bounds the total time from submit to the terminal status. */
     record Durations(
@@ -99,21 +106,31 @@ record SimulatorProperties(
         return new SimulatorProperties("127.0.0.1", 0, true, "", timeScale,
                 new Durations("uniform", Duration.ofSeconds(30), Duration.ofSeconds(180), Duration.ofSeconds(60), 0.35,
                         Duration.ofSeconds(2)),
-                new Failures(0, 0, 0, Duration.ofSeconds(30), 0, 0), 0, 0, 0.5);
+                new Failures(0, 0, 0, Duration.ofSeconds(30), 0, 0), 0, 0, 0.5, ResultHost.OWN_ORIGIN, false);
     }
 
     SimulatorProperties withApiKey(String key) {
         return new SimulatorProperties(host, port, wireAsUpstream, key, timeScale, duration, failures,
-                rateLimitPerSecond, rateLimitBurst, isoTimestampRate);
+                rateLimitPerSecond, rateLimitBurst, isoTimestampRate, results, refuseChunkedRequests);
     }
 
     SimulatorProperties withDurations(Durations durations) {
         return new SimulatorProperties(host, port, wireAsUpstream, apiKey, timeScale, durations, failures,
-                rateLimitPerSecond, rateLimitBurst, isoTimestampRate);
+                rateLimitPerSecond, rateLimitBurst, isoTimestampRate, results, refuseChunkedRequests);
+    }
+
+    SimulatorProperties withResults(ResultHost where) {
+        return new SimulatorProperties(host, port, wireAsUpstream, apiKey, timeScale, duration, failures,
+                rateLimitPerSecond, rateLimitBurst, isoTimestampRate, where, refuseChunkedRequests);
+    }
+
+    SimulatorProperties refusingChunkedRequests() {
+        return new SimulatorProperties(host, port, wireAsUpstream, apiKey, timeScale, duration, failures,
+                rateLimitPerSecond, rateLimitBurst, isoTimestampRate, results, true);
     }
 
     SimulatorProperties withIsoTimestampRate(double rate) {
         return new SimulatorProperties(host, port, wireAsUpstream, apiKey, timeScale, duration, failures,
-                rateLimitPerSecond, rateLimitBurst, rate);
+                rateLimitPerSecond, rateLimitBurst, rate, results, refuseChunkedRequests);
     }
 }

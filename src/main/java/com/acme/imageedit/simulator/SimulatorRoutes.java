@@ -47,26 +47,60 @@ final class SimulatorRoutes {
                 .GET("/v1/jobs/{id}/content", this::content)
                 .filter(this::authenticateAndLimit)
                 .build();
-        // result files behave like pre-signed storage URLs: no key, no account rate limit
-        RouterFunction<ServerResponse> rest = RouterFunctions.route()
-                .GET("/files/{id}.png", this::file)
-                .GET("/simulator/stats", request -> ServerResponse.ok()
+        RouterFunctions.Builder rest = RouterFunctions.route();
+        if (engine.properties().results() == ResultHost.OWN_ORIGIN) {
+            // Result files on TheRouter's origin: fetched without a key they behave like pre-signed storage URLs, but a
+            // request that carries the key is an API call of the account, authenticated and rate-limited like any.
+            rest.GET("/files/{id}.png", request -> request.headers().firstHeader(HttpHeaders.AUTHORIZATION) == null
+                    ? file(request) : authenticateAndLimit(request, this::file));
+        }
+        rest.GET("/simulator/stats", request -> ServerResponse.ok()
                         .contentType(MediaType.APPLICATION_JSON).bodyValue(engine.stats()))
                 .POST("/simulator/reset", request -> {
                     engine.reset();
                     return ServerResponse.noContent().build();
                 })
                 .route(RequestPredicates.all(),
-                        request -> ErrorResponses.notFound("no route for " + request.method() + " " + request.path()))
-                .build();
-        return api.and(rest).filter((request, next) -> next.handle(request).onErrorResume(this::unexpected));
+                        request -> ErrorResponses.notFound("no route for " + request.method() + " " + request.path()));
+        return api.and(rest.build()).filter(this::refuseChunked)
+                .filter((request, next) -> next.handle(request).onErrorResume(this::unexpected));
     }
 
+    /** The second host ({@link ResultHost#SECOND_HOST}): result files only, no key, no account, no rate limit. */
+    RouterFunction<ServerResponse> secondHostRoutes() {
+        return RouterFunctions.route()
+                .GET("/files/{id}.png", this::file)
+                .route(RequestPredicates.all(),
+                        request -> ErrorResponses.notFound("no route for " + request.method() + " " + request.path()))
+                .build()
+                .filter((request, next) -> next.handle(request).onErrorResume(this::unexpected));
+    }
+
+    /**
+     * With {@code simulator.refuse-chunked-requests}, a body sent chunked (no length) is refused before anything else
+     * looks at the request, as gateways and serverless front ends in front of model providers may do.
+     */
+    private Mono<ServerResponse> refuseChunked(ServerRequest request, HandlerFunction<ServerResponse> next) {
+        boolean chunked = request.headers().header(HttpHeaders.TRANSFER_ENCODING).stream()
+                .anyMatch(value -> value.toLowerCase(java.util.Locale.ROOT).contains("chunked"));
+        if (chunked && engine.properties().refuseChunkedRequests()) {
+            counters.lengthRequired.increment();
+            return ErrorResponses.error(HttpStatus.LENGTH_REQUIRED, "invalid_request_error",
+                    "Length Required: send the request body with a Content-Length, not chunked", false);
+        }
+        return next.handle(request);
+    }
+
+    /**
+     * The account's door: a valid key, then the outage in force, then the account's rate limit, which counts every
+     * authenticated request to this origin whatever it asks for (the key names the account).
+     */
     private Mono<ServerResponse> authenticateAndLimit(ServerRequest request, HandlerFunction<ServerResponse> next) {
         if (!engine.authorized(request.headers().firstHeader(HttpHeaders.AUTHORIZATION))) {
             counters.unauthorized.increment();
             return ErrorResponses.unauthorized();
         }
+        counters.accountRequests.increment();
         Instant now = Instant.now();
         if (request.method() == org.springframework.http.HttpMethod.POST) {
             engine.noteSubmitArrival(now);
@@ -210,7 +244,8 @@ final class SimulatorRoutes {
         // the 202 describes the job as just created, even when held back by a simulated timeout
         return ServerResponse.status(HttpStatus.ACCEPTED)
                 .contentType(MediaType.APPLICATION_JSON)
-                .bodyValue(JobJson.render(job, job.createdAt(), base(request), engine.isoTimestamps()));
+                .bodyValue(JobJson.render(job, job.createdAt(), base(request),
+                        engine.resultUrl(base(request), job.id()), engine.isoTimestamps()));
     }
 
     private Mono<ServerResponse> poll(ServerRequest request) {
@@ -219,7 +254,8 @@ final class SimulatorRoutes {
         engine.notePollArrival(id, Instant.now());
         return engine.job(id)
                 .map(job -> ServerResponse.ok().contentType(MediaType.APPLICATION_JSON)
-                        .bodyValue(JobJson.render(job, Instant.now(), base(request), engine.isoTimestamps())))
+                        .bodyValue(JobJson.render(job, Instant.now(), base(request),
+                                engine.resultUrl(base(request), id), engine.isoTimestamps())))
                 .orElseGet(() -> ErrorResponses.notFound("job " + id + " not found"));
     }
 
@@ -236,7 +272,7 @@ final class SimulatorRoutes {
                     "job " + id + " is " + job.get().statusAt(now) + "; content exists only once it succeeded", false);
         }
         return ServerResponse.status(HttpStatus.FOUND)
-                .location(URI.create(JobJson.fileUrl(base(request), id)))
+                .location(URI.create(engine.fileUrl(base(request), id)))
                 .build();
     }
 
@@ -245,10 +281,29 @@ final class SimulatorRoutes {
         String id = request.pathVariable("id");
         return engine.job(id)
                 .filter(job -> job.succeededAt(Instant.now()))
-                .map(job -> engine.result(job).flatMap(png -> ServerResponse.ok()
-                        .contentType(MediaType.IMAGE_PNG)
-                        .bodyValue(png)))
+                .map(this::result)
                 .orElseGet(() -> ErrorResponses.notFound("no such file"));
+    }
+
+    /** The rendered picture, or what a prompt trigger asked for instead: a 200 that is not an image we can store. */
+    private Mono<ServerResponse> result(SimJob job) {
+        Set<PromptTrigger> triggers = PromptTrigger.in(job.prompt());
+        if (triggers.contains(PromptTrigger.SVG_RESULT)) {
+            return ServerResponse.ok().contentType(MediaType.valueOf("image/svg+xml")).bodyValue("""
+                    <svg xmlns="http://www.w3.org/2000/svg" width="256" height="256">\
+                    <rect width="256" height="256" fill="#ff00aa"/></svg>
+                    """);
+        }
+        if (triggers.contains(PromptTrigger.HTML_RESULT)) {
+            return ServerResponse.ok().contentType(MediaType.TEXT_HTML).bodyValue("""
+                    <!doctype html><html><head><title>Sign in</title></head>
+                    <body><form method="post" action="/login">Sign in to continue</form></body></html>
+                    """);
+        }
+        if (triggers.contains(PromptTrigger.EMPTY_RESULT)) {
+            return ServerResponse.ok().contentType(MediaType.IMAGE_PNG).build();
+        }
+        return engine.result(job).flatMap(png -> ServerResponse.ok().contentType(MediaType.IMAGE_PNG).bodyValue(png));
     }
 
     private Mono<ServerResponse> rejected(String message) {

@@ -9,7 +9,9 @@ import org.slf4j.LoggerFactory;
 import org.springframework.http.server.reactive.HttpHandler;
 import org.springframework.http.server.reactive.ReactorHttpHandlerAdapter;
 import org.springframework.web.reactive.function.server.HandlerStrategies;
+import org.springframework.web.reactive.function.server.RouterFunction;
 import org.springframework.web.reactive.function.server.RouterFunctions;
+import org.springframework.web.reactive.function.server.ServerResponse;
 import reactor.netty.DisposableServer;
 import reactor.netty.http.server.HttpServer;
 import reactor.netty.resources.LoopResources;
@@ -24,38 +26,73 @@ public final class TheRouterSimulator implements AutoCloseable {
 
     private final SimulatorEngine engine;
     private final DisposableServer server;
+    private final DisposableServer secondServer;
     private final LoopResources loops;
     private final URI baseUrl;
+    private final URI secondHostUrl;
 
-    private TheRouterSimulator(SimulatorEngine engine, DisposableServer server, LoopResources loops, URI baseUrl) {
+    private TheRouterSimulator(SimulatorEngine engine, DisposableServer server, DisposableServer secondServer,
+                               LoopResources loops, URI baseUrl, URI secondHostUrl) {
         this.engine = engine;
         this.server = server;
+        this.secondServer = secondServer;
         this.loops = loops;
         this.baseUrl = baseUrl;
+        this.secondHostUrl = secondHostUrl;
     }
 
     /** Binds the server before returning, so that {@link #baseUrl()} carries the real port (also for port 0). */
     static TheRouterSimulator start(SimulatorProperties properties) {
         SimulatorEngine engine = new SimulatorEngine(properties);
-        HttpHandler handler = RouterFunctions.toHttpHandler(new SimulatorRoutes(engine).routes(),
-                HandlerStrategies.builder().webFilter(new RequestIdFilter()).build());
+        SimulatorRoutes routes = new SimulatorRoutes(engine);
         // Its own event loops, not Reactor Netty's global ones: an application context that closes disposes those, and
         // the simulator stands for a separate host that must outlive any one context (several share it in tests).
         LoopResources loops = LoopResources.create("simulator", 1, 2, true);
-        DisposableServer server = HttpServer.create()
+        DisposableServer secondServer = null;
+        URI secondHostUrl = null;
+        if (properties.results() == ResultHost.SECOND_HOST) {
+            // another port on the same interface: another origin, as a CDN or object store is
+            secondServer = bind(routes.secondHostRoutes(), loops, properties.host(), 0);
+            secondHostUrl = URI.create("http://" + advertised(properties.host()) + ":" + secondServer.port());
+            engine.secondHost(secondHostUrl);
+        }
+        DisposableServer server = bind(routes.routes(), loops, properties.host(), properties.port());
+        URI baseUrl = URI.create("http://" + advertised(properties.host()) + ":" + server.port());
+        log.info("TheRouter simulator listening on {}{}{}", baseUrl, secondHostUrl == null ? "" : ", results on ",
+                secondHostUrl == null ? "" : secondHostUrl);
+        return new TheRouterSimulator(engine, server, secondServer, loops, baseUrl, secondHostUrl);
+    }
+
+    private static DisposableServer bind(RouterFunction<ServerResponse> routes, LoopResources loops, String host,
+                                         int port) {
+        HttpHandler handler = RouterFunctions.toHttpHandler(routes,
+                HandlerStrategies.builder().webFilter(new RequestIdFilter()).build());
+        return HttpServer.create()
                 .runOn(loops)
-                .host(properties.host())
-                .port(properties.port())
+                .host(host)
+                .port(port)
                 .handle(new ReactorHttpHandlerAdapter(handler))
                 .bindNow();
-        URI baseUrl = URI.create("http://" + advertised(properties.host()) + ":" + server.port());
-        log.info("TheRouter simulator listening on {}", baseUrl);
-        return new TheRouterSimulator(engine, server, loops, baseUrl);
     }
 
     /** Where to send TheRouter calls, e.g. {@code http://127.0.0.1:41234}; no trailing slash. */
     public URI baseUrl() {
         return baseUrl;
+    }
+
+    /** Where results are served from (configured by {@code simulator.results}). */
+    public ResultHost results() {
+        return engine.properties().results();
+    }
+
+    /** The second host's address with {@link ResultHost#SECOND_HOST}, else empty. */
+    public Optional<URI> secondHostUrl() {
+        return Optional.ofNullable(secondHostUrl);
+    }
+
+    /** True when request bodies sent chunked are refused with 411 ({@code simulator.refuse-chunked-requests}). */
+    public boolean refusesChunkedRequests() {
+        return engine.properties().refuseChunkedRequests();
     }
 
     public SimulatorStats stats() {
@@ -123,6 +160,9 @@ public final class TheRouterSimulator implements AutoCloseable {
     @Override
     public void close() {
         server.disposeNow(Duration.ofSeconds(5));
+        if (secondServer != null) {
+            secondServer.disposeNow(Duration.ofSeconds(5));
+        }
         loops.dispose();
     }
 

@@ -3,7 +3,10 @@ package com.acme.imageedit.upstream;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 
-/** Image formats by magic number: storage hosts often label results {@code application/octet-stream} or not at all. */
+/**
+ * Image formats by magic number: storage hosts often label results {@code application/octet-stream} or not at all, and
+ * a 200 may carry an error page; a result is an image when its bytes say so.
+ */
 final class ImageTypes {
 
     static final String OCTET_STREAM = "application/octet-stream";
@@ -31,29 +34,16 @@ final class ImageTypes {
         return null;
     }
 
-    /** Bytes first, then what the server claimed, then the honest "unknown". */
-    static String detect(byte[] bytes, String headerContentType) {
+    /** Bytes first, then what was declared, then the honest "unknown" (for the upload of an input image). */
+    static String detect(byte[] bytes, String declaredContentType) {
         String sniffed = sniff(bytes);
         if (sniffed != null) {
             return sniffed;
         }
-        if (headerContentType != null && !headerContentType.isBlank()) {
-            return headerContentType.strip();
+        if (declaredContentType != null && !declaredContentType.isBlank()) {
+            return declaredContentType.strip();
         }
         return OCTET_STREAM;
-    }
-
-    /**
-     * A 2xx whose body is JSON, HTML or text and not an image is an error page in disguise (expired link, login
-     * page); the caller should move on to the next candidate rather than store it.
-     */
-    static boolean isClearlyNotAnImage(byte[] bytes, String headerContentType) {
-        if (sniff(bytes) != null || headerContentType == null) {
-            return false;
-        }
-        String ct = headerContentType.toLowerCase(Locale.ROOT);
-        return ct.startsWith("application/json") || ct.startsWith("text/") || ct.startsWith("application/xml")
-                || ct.contains("+json") || ct.contains("+xml");
     }
 
     /** The multipart filename TheRouter sees; some providers infer the format from the extension. */

@@ -9,13 +9,8 @@ import java.util.Map;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.core.io.ByteArrayResource;
-import org.springframework.http.HttpEntity;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
-import org.springframework.http.client.MultipartBodyBuilder;
-import org.springframework.util.MultiValueMap;
-import org.springframework.web.reactive.function.BodyInserters;
 import org.springframework.web.reactive.function.client.ClientResponse;
 import org.springframework.web.reactive.function.client.WebClient;
 import reactor.core.publisher.Mono;
@@ -38,6 +33,7 @@ public class TheRouterClient {
     private final UpstreamJson json;
     private final UpstreamResponses responses;
     private final ResultDownloader downloader;
+    private final ObjectMapper mapper;
     private final int maxJsonBytes;
 
     TheRouterClient(WebClient webClient, UpstreamAddress address, TheRouterProperties properties, ObjectMapper mapper,
@@ -48,6 +44,7 @@ public class TheRouterClient {
         this.json = new UpstreamJson(mapper);
         this.responses = new UpstreamResponses(json, clock);
         this.downloader = new ResultDownloader(webClient, properties, responses);
+        this.mapper = mapper;
         this.maxJsonBytes = jsonBodyLimit(properties);
     }
 
@@ -58,17 +55,8 @@ public class TheRouterClient {
             return Mono.error(new IllegalArgumentException("submission needs model, prompt and image"));
         }
         return Mono.defer(() -> {
-            URI uri = UpstreamUris.build(UpstreamUris.endpoint(address.baseUrl(), "v1", "images", "edits")
-                    .queryParam("async", "true"));
-            String target = "POST " + uri.getRawPath();
-            return webClient.post()
-                    .uri(uri)
-                    .headers(h -> jsonCallHeaders(h, uri))
-                    .contentType(MediaType.MULTIPART_FORM_DATA)
-                    .body(BodyInserters.fromMultipartData(multipart(submission)))
-                    .exchangeToMono(r -> readJob(r, UpstreamCall.SUBMIT, target, SUBMITTED_STATUS))
-                    .onErrorMap(e -> !(e instanceof UpstreamException),
-                            e -> UpstreamFailures.forTransport(UpstreamCall.SUBMIT, target, e));
+            MultipartForm form = multipart(submission);
+            return post(UpstreamCall.SUBMIT_EDIT, "edits", form.contentType(), form.toBytes());
         });
     }
 
@@ -81,9 +69,6 @@ public class TheRouterClient {
             return Mono.error(new IllegalArgumentException("submission needs model and prompt"));
         }
         return Mono.defer(() -> {
-            URI uri = UpstreamUris.build(UpstreamUris.endpoint(address.baseUrl(), "v1", "images", "generations")
-                    .queryParam("async", "true"));
-            String target = "POST " + uri.getRawPath();
             Map<String, Object> body = new LinkedHashMap<>();
             body.put("model", submission.model());
             body.put("prompt", submission.prompt());
@@ -99,15 +84,29 @@ public class TheRouterClient {
             if (submission.numInferenceSteps() != null) {
                 body.put("num_inference_steps", submission.numInferenceSteps());
             }
-            return webClient.post()
-                    .uri(uri)
-                    .headers(h -> jsonCallHeaders(h, uri))
-                    .contentType(MediaType.APPLICATION_JSON)
-                    .bodyValue(body)
-                    .exchangeToMono(r -> readJob(r, UpstreamCall.SUBMIT, target, SUBMITTED_STATUS))
-                    .onErrorMap(e -> !(e instanceof UpstreamException),
-                            e -> UpstreamFailures.forTransport(UpstreamCall.SUBMIT, target, e));
+            return post(UpstreamCall.SUBMIT_GENERATION, "generations", MediaType.APPLICATION_JSON,
+                    mapper.writeValueAsBytes(body));
         });
+    }
+
+    /**
+     * A submit's body is whole in memory before it leaves, so it goes out with its {@code Content-Length}, never
+     * chunked: gateways in front of model providers may refuse chunked uploads (411) or mishandle them.
+     */
+    private Mono<UpstreamJob> post(UpstreamCall call, String endpoint, MediaType contentType, byte[] body) {
+        URI uri = UpstreamUris.build(UpstreamUris.endpoint(address.baseUrl(), "v1", "images", endpoint)
+                .queryParam("async", "true"));
+        String target = "POST " + uri.getRawPath();
+        return webClient.post()
+                .uri(uri)
+                .attribute(UpstreamCall.ATTRIBUTE, call)
+                .headers(h -> jsonCallHeaders(h, uri))
+                .contentType(contentType)
+                .contentLength(body.length)
+                .bodyValue(body)
+                .exchangeToMono(r -> readJob(r, call, target, SUBMITTED_STATUS))
+                .onErrorMap(e -> !(e instanceof UpstreamException),
+                        e -> UpstreamFailures.forTransport(call, target, e));
     }
 
     /** Reads a job's state: {@code GET /v1/jobs/{id}}. A 404 is {@link UpstreamException.NotFound}. */
@@ -120,6 +119,7 @@ public class TheRouterClient {
             String target = "GET " + uri.getRawPath();
             return webClient.get()
                     .uri(uri)
+                    .attribute(UpstreamCall.ATTRIBUTE, UpstreamCall.POLL)
                     .headers(h -> jsonCallHeaders(h, uri))
                     .exchangeToMono(r -> readJob(r, UpstreamCall.POLL, target, null))
                     .onErrorMap(e -> !(e instanceof UpstreamException),
@@ -129,13 +129,15 @@ public class TheRouterClient {
 
     /**
      * Fetches a succeeded job's image: the inline base64 if present, else each result URL in turn, else
-     * {@code /v1/jobs/{id}/content}. Fails with the last candidate's error when none works.
+     * {@code /v1/jobs/{id}/content}. Every request that goes to TheRouter's origin (redirect hops included) passes
+     * {@code gate} first; requests to other hosts do not. Fails with the last candidate's typed error when none works,
+     * or with the gate's error, untyped, when a request was held back.
      */
-    public Mono<UpstreamImage> downloadResult(UpstreamJob job) {
-        if (job == null) {
-            return Mono.error(new IllegalArgumentException("job is null"));
+    public Mono<UpstreamImage> downloadResult(UpstreamJob job, OriginGate gate) {
+        if (job == null || gate == null) {
+            return Mono.error(new IllegalArgumentException("job or gate is null"));
         }
-        return Mono.defer(() -> downloader.download(job, address.baseUrl()));
+        return Mono.defer(() -> downloader.download(job, address.baseUrl(), gate));
     }
 
     private Mono<UpstreamJob> readJob(ClientResponse response, UpstreamCall call, String target, String defaultStatus) {
@@ -151,7 +153,7 @@ public class TheRouterClient {
             } catch (UpstreamJson.MalformedJob e) {
                 String message = call + " " + target + ": HTTP " + status
                         + UpstreamFailures.requestIdSuffix(requestId) + " with an unusable job: " + e.getMessage();
-                if (call == UpstreamCall.SUBMIT) {
+                if (call.isSubmit()) {
                     // A 2xx means the upstream accepted something: it may be running (and billing) a job we cannot name.
                     throw new UpstreamException.OutcomeUnknown(message, e);
                 }
@@ -166,45 +168,35 @@ public class TheRouterClient {
         authorize(headers, uri, address.baseUrl(), properties);
     }
 
+    /** The key goes to TheRouter's origin and nowhere else ({@link UpstreamUris#isTheRoutersOrigin}). */
     static void authorize(HttpHeaders headers, URI target, URI base, TheRouterProperties properties) {
-        if (properties.hasApiKey() && UpstreamUris.sameOrigin(target, base)) {
+        if (properties.hasApiKey() && UpstreamUris.isTheRoutersOrigin(target, base)) {
             headers.setBearerAuth(properties.apiKey().strip());
         }
     }
 
-    private static MultipartBodyBuilder.PartBuilder multipartImage(MultipartBodyBuilder builder, UpstreamSubmission s) {
+    private static MultipartForm multipart(UpstreamSubmission s) {
+        MultipartForm form = new MultipartForm();
+        form.field("model", s.model());
+        form.field("prompt", s.prompt());
         String contentType = s.imageContentType() != null && !s.imageContentType().isBlank()
                 ? s.imageContentType()
                 : ImageTypes.detect(s.image(), "image/png");
-        String filename = ImageTypes.uploadFilename(contentType);
-        ByteArrayResource resource = new ByteArrayResource(s.image()) {
-            @Override
-            public String getFilename() {
-                return filename;
-            }
-        };
-        return builder.part("image", resource).filename(filename).contentType(MediaType.parseMediaType(contentType));
-    }
-
-    private static MultiValueMap<String, HttpEntity<?>> multipart(UpstreamSubmission s) {
-        MultipartBodyBuilder builder = new MultipartBodyBuilder();
-        builder.part("model", s.model());
-        builder.part("prompt", s.prompt());
-        multipartImage(builder, s);
+        form.file("image", ImageTypes.uploadFilename(contentType), contentType, s.image());
         if (s.size() != null) {
-            builder.part("size", s.size());
+            form.field("size", s.size());
         }
         if (s.seed() != null) {
-            builder.part("seed", Long.toString(s.seed()));
+            form.field("seed", Long.toString(s.seed()));
         }
         if (s.cfg() != null) {
             // Plain notation: Double.toString would send 1.0E-4 or 4.0 where a form field expects 0.0001 or 4.
-            builder.part("cfg", BigDecimal.valueOf(s.cfg()).stripTrailingZeros().toPlainString());
+            form.field("cfg", BigDecimal.valueOf(s.cfg()).stripTrailingZeros().toPlainString());
         }
         if (s.numInferenceSteps() != null) {
-            builder.part("num_inference_steps", Integer.toString(s.numInferenceSteps()));
+            form.field("num_inference_steps", Integer.toString(s.numInferenceSteps()));
         }
-        return builder.build();
+        return form;
     }
 
     /** A poll answer may inline the image as base64 (4/3 of its size) next to other fields. */

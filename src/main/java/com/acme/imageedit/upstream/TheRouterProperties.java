@@ -18,7 +18,8 @@ import org.springframework.validation.annotation.Validated;
  * @param apiKey          sent as a Bearer token; blank means "send no Authorization header" (local simulator, tests)
  * @param connectTimeout  TCP/TLS connect; a failure within it is known to have happened before the request was sent
  * @param responseTimeout silence allowed while waiting for a submit or poll answer
- * @param downloadTimeout whole budget for fetching one result image candidate, redirects included
+ * @param downloadTimeout whole budget of one request of a result download, body included; each redirect hop has its
+ *                        own
  * @param maxResultSize   largest result image we accept; bigger results are refused instead of buffered
  */
 @Validated

@@ -6,7 +6,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
-import org.springframework.http.HttpMethod;
 import org.springframework.http.HttpStatusCode;
 import org.springframework.web.reactive.function.client.ClientRequest;
 import org.springframework.web.reactive.function.client.ClientResponse;
@@ -15,9 +14,12 @@ import org.springframework.web.reactive.function.client.ExchangeFunction;
 import reactor.core.publisher.Mono;
 
 /**
- * Times every HTTP exchange with TheRouter (and the hosts its result URLs point to) by kind and outcome. A filter
- * rather than code in each call, so that redirect hops and result candidates are counted as the requests they are.
- * The time is to the response headers: that is what rate limits and breakers care about.
+ * Times every HTTP exchange with TheRouter (and the hosts its result URLs point to) by kind, outcome and origin. A
+ * filter rather than code in each call, so that redirect hops and result candidates are counted as the requests they
+ * are. The kind is the call the client made ({@link UpstreamCall}, a request attribute), never a guess from the URL;
+ * the origin is {@code therouter} for a request to TheRouter's origin ({@link UpstreamUris#isTheRoutersOrigin}: the
+ * account's budget pays for it) and {@code other} for one to another host (a result's storage). The time is to the
+ * response headers: that is what rate limits and breakers care about.
  */
 final class UpstreamCallMeter implements ExchangeFilterFunction {
 
@@ -27,47 +29,48 @@ final class UpstreamCallMeter implements ExchangeFilterFunction {
         Duration.ofMillis(500), Duration.ofSeconds(1), Duration.ofMillis(2500), Duration.ofSeconds(5),
         Duration.ofSeconds(10), Duration.ofSeconds(30), Duration.ofSeconds(60)};
 
-    private final MeterRegistry registry;
+    /** A request the client sent without saying which call it belongs to; none does, and a test keeps it so. */
+    static final String UNKNOWN_KIND = "unknown";
 
-    UpstreamCallMeter(MeterRegistry registry) {
+    private final MeterRegistry registry;
+    private final UpstreamAddress address;
+
+    UpstreamCallMeter(MeterRegistry registry, UpstreamAddress address) {
         this.registry = registry;
+        this.address = address;
     }
 
     @Override
     public Mono<ClientResponse> filter(ClientRequest request, ExchangeFunction next) {
         String kind = kind(request);
+        String origin = UpstreamUris.isTheRoutersOrigin(request.url(), address.baseUrl()) ? "therouter" : "other";
         return Mono.defer(() -> {
             Timer.Sample sample = Timer.start(registry);
             AtomicBoolean recorded = new AtomicBoolean();
             return next.exchange(request)
-                    .doOnSuccess(response -> record(recorded, sample, kind,
+                    .doOnSuccess(response -> record(recorded, sample, kind, origin,
                             response == null ? "no_response" : outcome(response.statusCode())))
-                    .doOnError(e -> record(recorded, sample, kind, errorOutcome(e)))
-                    .doOnCancel(() -> record(recorded, sample, kind, "cancelled"));
+                    .doOnError(e -> record(recorded, sample, kind, origin, errorOutcome(e)))
+                    .doOnCancel(() -> record(recorded, sample, kind, origin, "cancelled"));
         });
     }
 
-    private void record(AtomicBoolean recorded, Timer.Sample sample, String kind, String outcome) {
+    private void record(AtomicBoolean recorded, Timer.Sample sample, String kind, String origin, String outcome) {
         if (recorded.compareAndSet(false, true)) {
             sample.stop(Timer.builder(CALLS)
-                    .description("HTTP exchanges with TheRouter, to the response headers")
+                    .description("HTTP exchanges with TheRouter and its result hosts, to the response headers")
                     .serviceLevelObjectives(SLOS)
                     .tag("kind", kind)
                     .tag("outcome", outcome)
+                    .tag("origin", origin)
                     .register(registry));
         }
     }
 
-    /** submit = POST …/images/edits; poll = GET …/jobs/{id}; anything else is fetching a result. */
+    /** The call the client said the request belongs to. */
     static String kind(ClientRequest request) {
-        String path = request.url().getRawPath() == null ? "" : request.url().getRawPath();
-        if (HttpMethod.POST.equals(request.method()) && path.endsWith("/images/edits")) {
-            return "submit";
-        }
-        if (HttpMethod.GET.equals(request.method()) && path.matches(".*/v1/jobs/[^/]+/?")) {
-            return "poll";
-        }
-        return "download";
+        return request.attribute(UpstreamCall.ATTRIBUTE).filter(UpstreamCall.class::isInstance)
+                .map(call -> ((UpstreamCall) call).tag()).orElse(UNKNOWN_KIND);
     }
 
     static String outcome(HttpStatusCode status) {

@@ -2,6 +2,8 @@ package com.acme.imageedit.upstream;
 
 import java.time.Clock;
 
+import com.acme.imageedit.system.HostResolver;
+import com.acme.imageedit.system.SystemHostResolver;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.channel.ChannelOption;
 import org.springframework.beans.factory.ObjectProvider;
@@ -35,19 +37,26 @@ class UpstreamConfiguration {
     @Bean
     TheRouterClient theRouterClient(ObjectProvider<WebClient.Builder> builders, UpstreamAddress address,
             TheRouterProperties properties, ObjectProvider<ObjectMapper> mappers, TheRouterConnections connections,
-            ObjectProvider<MeterRegistry> registries) {
+            ObjectProvider<MeterRegistry> registries, ObjectProvider<HostResolver> resolvers) {
         WebClient.Builder builder = builders.getIfUnique(WebClient::builder).clone();
-        // Upstream calls by kind and outcome (docs/metrics.md); absent only in slices without a registry.
-        registries.ifUnique(registry -> builder.filter(new UpstreamCallMeter(registry)));
+        // Upstream calls by kind, outcome and origin (docs/metrics.md); absent only in slices without a registry.
+        registries.ifUnique(registry -> builder.filter(new UpstreamCallMeter(registry, address)));
         ObjectMapper mapper = mappers.getIfUnique(() -> JsonMapper.builder().build());
-        return createClient(builder, address, properties, mapper, connections.provider(), Clock.systemUTC());
+        // The JVM's resolver, as the webhook guard uses it; absent only in slices that wire this configuration alone.
+        HostResolver resolver = resolvers.getIfUnique(SystemHostResolver::new);
+        return createClient(builder, address, properties, mapper, connections.provider(), resolver, Clock.systemUTC());
     }
 
-    /** Also the tests' entry point, so that they exercise the same timeouts and limits as production. */
+    /**
+     * Also the tests' entry point, so that they exercise the same timeouts, limits and address policy as production.
+     * Every connection the client opens is judged by the {@link AddressGuard}, which resolves names with
+     * {@code resolver}.
+     */
     static TheRouterClient createClient(WebClient.Builder builder, UpstreamAddress address,
-            TheRouterProperties properties, ObjectMapper mapper, ConnectionProvider provider,
+            TheRouterProperties properties, ObjectMapper mapper, ConnectionProvider provider, HostResolver resolver,
             Clock clock) {
         HttpClient httpClient = HttpClient.create(provider)
+                .resolver(new AddressGuard(address, resolver))
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, Math.toIntExact(properties.connectTimeout().toMillis()))
                 .responseTimeout(properties.responseTimeout());
         WebClient webClient = builder.clone()

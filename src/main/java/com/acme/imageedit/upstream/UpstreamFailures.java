@@ -18,6 +18,9 @@ final class UpstreamFailures {
     private static final Set<String> NOT_SENT_BY_NAME = Set.of("PoolAcquireTimeoutException",
             "PoolAcquirePendingLimitException", "NotSslRecordException");
 
+    /** The error code of a request refused by the address policy ({@link AddressGuard}) or the scheme rule. */
+    static final String ADDRESS_REFUSED = "address_refused";
+
     private UpstreamFailures() {
     }
 
@@ -25,7 +28,7 @@ final class UpstreamFailures {
             UpstreamError error, Duration retryAfter) {
         String message = call + " " + target + ": HTTP " + status + (reason.isEmpty() ? "" : " " + reason)
                 + requestIdSuffix(requestId) + ": " + error.message();
-        if (status == 404 && call != UpstreamCall.SUBMIT) {
+        if (status == 404 && !call.isSubmit()) {
             return new UpstreamException.NotFound(message, error);
         }
         if (status == 408 || status == 429 || status >= 500 || status < 400) {
@@ -43,14 +46,30 @@ final class UpstreamFailures {
         if (t instanceof UpstreamException typed) {
             return typed;
         }
+        AddressGuard.Refused refused = refusal(t);
+        if (refused != null) {
+            // the connection was never opened, and never will be: the address is not one we may call
+            return new UpstreamException.Rejected(call + " " + target + ": " + refused.getMessage(), 0,
+                    new UpstreamError(ADDRESS_REFUSED, null, refused.getMessage(), false));
+        }
         if (neverSent(t)) {
             return new UpstreamException.Retryable(call + " " + target + ": not sent: " + describe(t), 0, null, null, t);
         }
         String message = call + " " + target + ": no answer: " + describe(t);
-        if (call == UpstreamCall.SUBMIT) {
+        if (call.isSubmit()) {
             return new UpstreamException.OutcomeUnknown(message, t);
         }
         return new UpstreamException.Retryable(message, 0, null, null, t);
+    }
+
+    private static AddressGuard.Refused refusal(Throwable t) {
+        Set<Throwable> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+        for (Throwable c = t; c != null && seen.add(c); c = c.getCause()) {
+            if (c instanceof AddressGuard.Refused refused) {
+                return refused;
+            }
+        }
+        return null;
     }
 
     static boolean neverSent(Throwable t) {

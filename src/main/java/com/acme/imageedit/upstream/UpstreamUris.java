@@ -21,16 +21,28 @@ final class UpstreamUris {
     }
 
     /**
-     * Same scheme, host and effective port. The Bearer key goes only to such URLs: result URLs and redirects may
-     * point at a storage host that must never see it.
+     * The one rule for what is TheRouter's: a request whose URL, resolved against {@code base} when relative, has the base
+     * URL's scheme, host and effective port goes to TheRouter's origin. Such a request, and no other, carries the API
+     * key, takes a permit of the account's shared budget and passes the circuit breaker; result URLs and redirects may
+     * point at a storage host, which must never see the key and does not count against the account. A redirect hop is
+     * judged again by its own URL ({@link #redirect}).
      */
-    static boolean sameOrigin(URI a, URI b) {
-        if (a == null || b == null || a.getScheme() == null || a.getHost() == null) {
+    static boolean isTheRoutersOrigin(URI target, URI base) {
+        if (target == null || base == null || base.getScheme() == null || base.getHost() == null) {
             return false;
         }
-        return a.getScheme().equalsIgnoreCase(b.getScheme())
-                && a.getHost().toLowerCase(Locale.ROOT).equals(b.getHost() == null ? null : b.getHost().toLowerCase(Locale.ROOT))
-                && port(a) == port(b);
+        URI resolved = target.isAbsolute() ? target : base.resolve(target);
+        if (resolved.getScheme() == null || resolved.getHost() == null) {
+            return false;
+        }
+        return resolved.getScheme().equalsIgnoreCase(base.getScheme())
+                && resolved.getHost().toLowerCase(Locale.ROOT).equals(base.getHost().toLowerCase(Locale.ROOT))
+                && port(resolved) == port(base);
+    }
+
+    /** Where a redirect from {@code from} to {@code location} goes (a relative location is relative to {@code from}). */
+    static URI redirect(URI from, URI location) {
+        return from.resolve(location);
     }
 
     /** For messages and logs: pre-signed URLs carry their signature in the query, which must not end up in logs. */

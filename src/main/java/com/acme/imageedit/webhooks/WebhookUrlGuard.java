@@ -9,7 +9,9 @@ import java.util.Locale;
 import java.util.concurrent.TimeoutException;
 
 import com.acme.imageedit.jobs.CallbackUrlCheck;
+import com.acme.imageedit.system.AddressPolicy;
 import com.acme.imageedit.system.ApiException;
+import com.acme.imageedit.system.HostResolver;
 import org.springframework.stereotype.Component;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;

@@ -7,13 +7,13 @@ import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 
 import com.acme.imageedit.IntegrationTest;
-import com.acme.imageedit.support.EditForms;
 import com.acme.imageedit.support.TestImages;
+import com.acme.imageedit.upstream.TheRouterClient;
+import com.acme.imageedit.upstream.UpstreamSubmission;
 import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.core.ParameterizedTypeReference;
 import org.springframework.r2dbc.core.Parameter;
-import org.springframework.web.reactive.function.BodyInserters;
-import org.springframework.web.reactive.function.client.WebClient;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -27,6 +27,9 @@ class LeaseTakeoverTest extends IntegrationTest {
     private static final ParameterizedTypeReference<Map<String, Object>> JSON = new ParameterizedTypeReference<>() {
     };
     private static final String DEAD = "dead-worker";
+
+    @Autowired
+    private TheRouterClient theRouter;
 
     @Test
     void leasesOfADeadWorkerAreTakenOverWithoutASecondSubmit() {
@@ -97,12 +100,10 @@ class LeaseTakeoverTest extends IntegrationTest {
         return id.toString();
     }
 
+    /** What the dead worker sent before it died, sent with the service's own client (as the worker would have). */
     private String submitDirectlyToSimulator(String prompt, byte[] image) {
-        return (String) WebClient.create(simulator.baseUrl().toString()).post()
-                .uri("/v1/images/edits?async=true")
-                .header("Authorization", "Bearer test")
-                .body(BodyInserters.fromMultipartData(EditForms.simple(prompt, image)))
-                .retrieve().bodyToMono(JSON).block(Duration.ofSeconds(10)).get("id");
+        return theRouter.submit(new UpstreamSubmission("qwen/qwen-image-edit", prompt, image, "image/png", null, null,
+                null, null)).block(Duration.ofSeconds(10)).id();
     }
 
     private String status(String id) {

@@ -82,7 +82,7 @@ class UpstreamResilienceTest extends IntegrationTest {
         Instant last = db.sql("select max(finished_at) from jobs")
                 .map((row, meta) -> row.get(0, java.time.OffsetDateTime.class).toInstant()).one().block();
         double seconds = Duration.between(first, last).toMillis() / 1000.0;
-        long calls = stats.submitsAccepted() + stats.polls() + stats.contentCalls();
+        long calls = stats.accountRequests(); // submits, polls and result downloads from TheRouter's origin
         double utilisation = calls / (seconds * RATE);
         System.out.printf("BUDGET jobs=%d rate=%.1f calls=%d seconds=%.2f utilisation=%.3f rateLimited429s=%d%n",
                 JOBS, RATE, calls, seconds, utilisation, stats.rateLimited429s());

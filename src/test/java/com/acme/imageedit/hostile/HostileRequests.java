@@ -337,8 +337,8 @@ final class HostileRequests {
                 }
             }
         }
-        // judged on the values finally sent (a later mutation may replace an earlier one)
-        refuse |= promptRefused || modelRefused || imageRefused;
+        // judged on the values finally sent (a later mutation may replace an earlier one); the image below, by endpoint
+        refuse |= promptRefused || modelRefused;
         StringBuilder body = new StringBuilder("{\"model\":").append(model).append(",\"prompt\":").append(prompt)
                 .append(",\"image\":").append(image);
         extra.forEach(e -> body.append(',').append(e));
@@ -367,7 +367,11 @@ final class HostileRequests {
         if (!type.equals("application/json")) {
             notes.add("Content-Type " + type);
         }
-        Head head = Head.post(r.nextBoolean() ? "/v1/images/edits?async=true" : "/v1/images/generations?async=true")
+        boolean edit = r.nextBoolean();
+        // An edit refuses a bad image; a generation takes none (the edit model too, as TheRouter's model page sends
+        // it), so there any image member is refused but an empty list, which carries no image.
+        refuse |= edit ? imageRefused : !image.equals("[]");
+        Head head = Head.post(edit ? "/v1/images/edits?async=true" : "/v1/images/generations?async=true")
                 .header("Authorization", "Bearer " + KEY).header("Content-Type", type);
         return new Case("JSON: " + String.join(", ", notes), head.with(bytes), refuse ? Expect.REFUSE : Expect.EITHER,
                 true);

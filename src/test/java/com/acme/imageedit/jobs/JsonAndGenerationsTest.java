@@ -16,7 +16,7 @@ import org.springframework.web.reactive.function.BodyInserters;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-/** JSON submits (base64 or data URL images), generations, metadata, and the wrong model for an endpoint. */
+/** JSON submits (base64 or data URL images), generations (with either kind of model), metadata, and bad JSON. */
 class JsonAndGenerationsTest extends IntegrationTest {
 
     private static final ParameterizedTypeReference<Map<String, Object>> JSON = new ParameterizedTypeReference<>() {
@@ -67,19 +67,29 @@ class JsonAndGenerationsTest extends IntegrationTest {
     }
 
     @Test
-    void theWrongKindOfModelForAnEndpointIs400NamingModel() {
-        // TheRouter's model page posts its edit model to /generations; here that is refused, naming the way out.
-        http().post().uri("/v1/images/generations?async=true").contentType(MediaType.APPLICATION_JSON)
+    void anEditModelOnTheGenerationsEndpointIsForwardedAsTheModelPageSendsIt() {
+        // TheRouter's model page posts its edit model to /generations without an image: a drop-in forwards it so.
+        Map<String, Object> job = http().post().uri("/v1/images/generations?async=true")
+                .contentType(MediaType.APPLICATION_JSON)
                 .bodyValue(Map.of("model", "qwen/qwen-image-edit", "prompt", "A cinematic product render"))
-                .exchange().expectStatus().isBadRequest()
-                .expectBody().jsonPath("$.field").isEqualTo("model")
-                .jsonPath("$.detail").value(detail -> assertThat((String) detail).contains("qwen/qwen-image"));
+                .exchange().expectStatus().isAccepted().expectBody(JSON).returnResult().getResponseBody();
+        assertThat(job).containsEntry("model", "qwen/qwen-image-edit");
+        String id = (String) job.get("id");
+        await().atMost(Duration.ofSeconds(20)).until(() -> "succeeded".equals(status(id)));
+        assertThat(count("select count(*) from jobs where operation = 'GENERATE' and id = '" + id + "'")).isEqualTo(1);
+        String upstreamId = db.sql("select upstream_id from jobs where id = :id").bind("id", id)
+                .map((row, meta) -> row.get(0, String.class)).one().block(Duration.ofSeconds(5));
+        assertThat(simulator.upstreamIdsByPrompt().get("A cinematic product render")).containsExactly(upstreamId);
+    }
+
+    @Test
+    void aGenerationModelOnTheEditsEndpointIs400NamingModel() {
         http().post().uri("/v1/images/edits?async=true").contentType(MediaType.APPLICATION_JSON)
                 .bodyValue(Map.of("model", "qwen/qwen-image", "prompt", "edit with a generator",
                         "image", Base64.getEncoder().encodeToString(TestImages.png(256, 256))))
-                .exchange().expectStatus().isBadRequest().expectBody().jsonPath("$.field").isEqualTo("model");
-        assertThat(count("select count(*) from jobs where prompt in ('A cinematic product render', "
-                + "'edit with a generator')")).isZero();
+                .exchange().expectStatus().isBadRequest().expectBody().jsonPath("$.field").isEqualTo("model")
+                .jsonPath("$.detail").value(detail -> assertThat((String) detail).contains("qwen/qwen-image-edit"));
+        assertThat(count("select count(*) from jobs where prompt = 'edit with a generator'")).isZero();
     }
 
     @Test

@@ -149,7 +149,10 @@ class ExportedMetricsTest extends IntegrationTest {
         assertThat(ours).filteredOn(s -> s.name().equals("imageedit_jobs_completed_total"))
                 .extracting(s -> s.label("outcome")).contains("succeeded", "upstream_failed", "upstream_rejected");
         assertThat(ours).filteredOn(s -> s.name().equals("imageedit_upstream_calls_seconds_count"))
-                .extracting(s -> s.label("kind")).contains("submit", "poll", "download");
+                .extracting(s -> s.label("kind")).contains("submit_edit", "poll", "download")
+                .doesNotContain("unknown");
+        assertThat(ours).filteredOn(s -> s.name().equals("imageedit_upstream_calls_seconds_count"))
+                .extracting(s -> s.label("origin")).isSubsetOf("therouter", "other").contains("therouter");
     }
 
     @Test

@@ -45,7 +45,8 @@ class SimulatorEdgeCasesTest {
     void hangTriggerCreatesTheJobButAnswersTooLate() {
         SimulatorProperties base = SimulatorProperties.withTimeScale(0.001);
         SimulatorProperties properties = new SimulatorProperties(base.host(), 0, true, "", 0.001, base.duration(),
-                new SimulatorProperties.Failures(0, 0, 0, Duration.ofSeconds(5), 0, 0), 0, 0, 0.5);
+                new SimulatorProperties.Failures(0, 0, 0, Duration.ofSeconds(5), 0, 0), 0, 0, 0.5, ResultHost.OWN_ORIGIN,
+                false);
         try (TheRouterSimulator simulator = TheRouterSimulator.start(properties)) {
             SimulatorTestClient client = new SimulatorTestClient(simulator.baseUrl());
 

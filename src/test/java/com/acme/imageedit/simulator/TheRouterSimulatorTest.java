@@ -82,16 +82,22 @@ class TheRouterSimulatorTest {
     }
 
     @Test
-    void jobSucceedsAndItsResultDownloadsAsADifferentPng() {
+    void jobSucceedsAndItsResultDownloadsFromTheOwnOriginAsADifferentPng() {
         String id = submittedId(uniquePrompt());
 
         await().atMost(WAIT).until(() -> client.status(id).equals("succeeded"));
         Map<String, Object> job = client.poll(id).json();
         String url = ((List<?>) job.get("unsigned_urls")).get(0).toString();
-        assertThat(url).isEqualTo(simulator.baseUrl() + "/files/" + id + ".png");
+        assertThat(simulator.results()).isEqualTo(ResultHost.OWN_ORIGIN);
+        assertThat(url).isEqualTo(simulator.baseUrl() + "/v1/jobs/" + id + "/content");
         assertThat(job.get("result")).isEqualTo(Map.of("data", List.of(Map.of("url", url))));
+        assertThat(client.get(url, null).block(WAIT).status()).as("the content route needs the key").isEqualTo(401);
 
-        Reply file = client.get(url, null).block(WAIT);
+        Reply redirect = client.get(url, KEY).block(WAIT);
+        assertThat(redirect.status()).isEqualTo(302);
+        String fileUrl = simulator.baseUrl() + "/files/" + id + ".png";
+        assertThat(redirect.headers().getLocation()).hasToString(fileUrl);
+        Reply file = client.get(fileUrl, KEY).block(WAIT);
         assertThat(file.status()).isEqualTo(200);
         assertThat(file.headers().getContentType()).isEqualTo(MediaType.IMAGE_PNG);
         BufferedImage result = SimulatorTestClient.decode(file.bytes());
@@ -99,11 +105,7 @@ class TheRouterSimulatorTest {
         assertThat(result.getWidth()).isEqualTo(input.getWidth());
         assertThat(result.getHeight()).isEqualTo(input.getHeight());
         assertThat(result.getRGB(32, 24)).isNotEqualTo(input.getRGB(32, 24));
-
-        Reply redirect = client.get("/v1/jobs/" + id + "/content", KEY).block(WAIT);
-        assertThat(redirect.status()).isEqualTo(302);
-        assertThat(redirect.headers().getLocation()).hasToString(url);
-        assertThat(client.get(redirect.headers().getLocation().toString(), null).block(WAIT).bytes())
+        assertThat(client.get(fileUrl, null).block(WAIT).bytes()).as("pre-signed style, without the key")
                 .isEqualTo(file.bytes());
 
         SimulatorStats stats = simulator.stats();
@@ -111,7 +113,46 @@ class TheRouterSimulatorTest {
         assertThat(stats.jobsSucceeded()).isEqualTo(1);
         assertThat(stats.contentCalls()).isEqualTo(1);
         assertThat(stats.fileDownloads()).isEqualTo(2);
+        assertThat(stats.accountRequests()).as("every request with the key: submit, polls, content, file")
+                .isEqualTo(stats.submitsAccepted() + stats.polls() + stats.contentCalls() + 1);
         assertThat(simulator.completedAt(id)).hasValueSatisfying(at -> assertThat(at).isBeforeOrEqualTo(Instant.now()));
+    }
+
+    @Test
+    void theAccountLimitCountsEveryAuthenticatedRequestToTheOriginResultFilesIncluded() {
+        String id = submittedId(uniquePrompt());
+        await().atMost(WAIT).until(() -> simulator.completedAt(id).orElseThrow().isBefore(Instant.now()));
+        String fileUrl = simulator.baseUrl() + "/files/" + id + ".png";
+        simulator.setFaults(SimulatorFaults.none().withRateLimit(0.1, 2));
+
+        assertThat(client.get(fileUrl, KEY).block(WAIT).status()).isEqualTo(200);
+        assertThat(client.get("/v1/jobs/" + id + "/content", KEY).block(WAIT).status()).isEqualTo(302);
+        assertThat(client.get(fileUrl, KEY).block(WAIT).status()).as("the third request of the account").isEqualTo(429);
+        assertThat(client.get(fileUrl, null).block(WAIT).status()).as("without the key: no account").isEqualTo(200);
+
+        SimulatorStats stats = simulator.stats();
+        assertThat(stats.rateLimited429s()).isEqualTo(1);
+        assertThat(stats.accountRequests()).isEqualTo(1 + 3);
+    }
+
+    @Test
+    void resultTriggersServeA200ThatIsNoPicture() {
+        String svg = submittedId(uniquePrompt() + " [sim:svg]");
+        String html = submittedId(uniquePrompt() + " [sim:html]");
+        String empty = submittedId(uniquePrompt() + " [sim:empty]");
+        await().atMost(WAIT).until(() -> client.status(svg).equals("succeeded") && client.status(html)
+                .equals("succeeded") && client.status(empty).equals("succeeded"));
+
+        Reply drawing = client.get("/files/" + svg + ".png", KEY).block(WAIT);
+        assertThat(drawing.status()).isEqualTo(200);
+        assertThat(drawing.headers().getContentType()).hasToString("image/svg+xml");
+        assertThat(new String(drawing.bytes())).startsWith("<svg");
+        Reply page = client.get("/files/" + html + ".png", KEY).block(WAIT);
+        assertThat(page.status()).isEqualTo(200);
+        assertThat(page.headers().getContentType().isCompatibleWith(MediaType.TEXT_HTML)).isTrue();
+        Reply nothing = client.get("/files/" + empty + ".png", KEY).block(WAIT);
+        assertThat(nothing.status()).isEqualTo(200);
+        assertThat(nothing.bytes()).isEmpty();
     }
 
     @Test

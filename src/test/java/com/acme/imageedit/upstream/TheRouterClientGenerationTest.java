@@ -8,6 +8,7 @@ import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.github.tomakehurst.wiremock.verification.LoggedRequest;
 import org.junit.jupiter.api.Test;
 import reactor.test.StepVerifier;
 
@@ -31,6 +32,9 @@ class TheRouterClientGenerationTest extends TheRouterWireMock {
                 .withRequestBody(equalToJson("""
                         {"model":"qwen/qwen-image","prompt":"A cinematic product render","size":"1024x1024",
                          "seed":7}""")));
+        LoggedRequest sent = upstream.getAllServeEvents().get(0).getRequest();
+        assertThat(sent.getHeader("Content-Length")).isEqualTo(Integer.toString(sent.getBody().length));
+        assertThat(sent.containsHeader("Transfer-Encoding")).isFalse();
     }
 
     @Test

@@ -63,7 +63,12 @@ class TheRouterClientSubmitTest extends TheRouterWireMock {
                         .withHeader("Content-Disposition", containing("filename=\"image.png\""))
                         .withBody(binaryEqualTo(PNG)).build()));
 
-        Map<String, String> fields = textParts(onlyRequest());
+        // The body is whole in memory: it goes out with its length, never chunked (gateways may answer 411).
+        LoggedRequest sent = onlyRequest();
+        assertThat(sent.getHeader("Content-Length")).isEqualTo(Integer.toString(sent.getBody().length));
+        assertThat(sent.containsHeader("Transfer-Encoding")).isFalse();
+
+        Map<String, String> fields = textParts(sent);
         assertThat(fields).containsOnlyKeys("model", "prompt", "image", "size", "seed", "cfg", "num_inference_steps");
         assertThat(fields).containsEntry("model", "qwen/qwen-image-edit")
                 .containsEntry("prompt", "Turn this into a watercolor")

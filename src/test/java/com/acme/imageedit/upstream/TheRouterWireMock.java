@@ -6,6 +6,7 @@ import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
 
+import com.acme.imageedit.system.SystemHostResolver;
 import com.github.tomakehurst.wiremock.WireMockServer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -57,6 +58,6 @@ abstract class TheRouterWireMock {
 
     static TheRouterClient client(TheRouterProperties properties) {
         return UpstreamConfiguration.createClient(WebClient.builder(), properties::baseUrl, properties,
-                JsonMapper.builder().build(), connections, Clock.systemUTC());
+                JsonMapper.builder().build(), connections, new SystemHostResolver(), Clock.systemUTC());
     }
 }

@@ -4,6 +4,7 @@ import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
 
+import com.acme.imageedit.system.SystemHostResolver;
 import com.acme.imageedit.IntegrationTest;
 import com.github.tomakehurst.wiremock.WireMockServer;
 import org.junit.jupiter.api.Test;
@@ -43,7 +44,7 @@ class TraceContextPropagationTest extends IntegrationTest {
             TheRouterProperties properties = new TheRouterProperties(base, "sk-test", Duration.ofSeconds(1),
                     Duration.ofSeconds(2), Duration.ofSeconds(2), DataSize.ofMegabytes(1));
             TheRouterClient client = UpstreamConfiguration.createClient(applicationBuilder, properties::baseUrl,
-                    properties, JsonMapper.builder().build(), connections, Clock.systemUTC());
+                    properties, JsonMapper.builder().build(), connections, new SystemHostResolver(), Clock.systemUTC());
 
             client.poll("img_trace").block(Duration.ofSeconds(5));
 

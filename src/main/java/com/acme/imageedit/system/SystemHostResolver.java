@@ -1,4 +1,4 @@
-package com.acme.imageedit.webhooks;
+package com.acme.imageedit.system;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -8,7 +8,7 @@ import org.springframework.stereotype.Component;
 
 /** The JVM's resolver (hosts file, then DNS), as every other outgoing connection of the service uses. */
 @Component
-class SystemHostResolver implements HostResolver {
+public class SystemHostResolver implements HostResolver {
 
     @Override
     public List<InetAddress> resolve(String host) throws UnknownHostException {

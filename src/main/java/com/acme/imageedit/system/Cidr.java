@@ -1,4 +1,4 @@
-package com.acme.imageedit.webhooks;
+package com.acme.imageedit.system;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;

@@ -1,4 +1,4 @@
-package com.acme.imageedit.webhooks;
+package com.acme.imageedit.system;
 
 import java.net.Inet4Address;
 import java.net.Inet6Address;
@@ -7,12 +7,14 @@ import java.net.UnknownHostException;
 import java.util.List;
 
 /**
- * Which addresses a webhook may be sent to. Public unicast addresses are; loopback, private, unique-local, link-local,
- * shared (CGNAT) and reserved ranges are not unless {@code webhooks.allow-private} is set; the cloud metadata
- * addresses, unspecified and multicast addresses never are, unless a block in {@code webhooks.allowed-networks} names
- * them. IPv4-mapped and IPv4-compatible IPv6 addresses are judged as the IPv4 address they carry.
+ * Which addresses the service may send a request to on someone else's word (a webhook receiver a team named, a result
+ * URL TheRouter handed out). Public unicast addresses are; loopback, private, unique-local, link-local, shared (CGNAT)
+ * and reserved ranges are not unless private addresses are allowed ({@code webhooks.allow-private}; for result URLs,
+ * a base URL of TheRouter that is itself internal); the cloud metadata addresses, unspecified and multicast addresses
+ * never are, unless a block in the allowed networks ({@code webhooks.allowed-networks}) names them. IPv4-mapped and
+ * IPv4-compatible IPv6 addresses are judged as the IPv4 address they carry.
  */
-final class AddressPolicy {
+public final class AddressPolicy {
 
     private static final List<Cidr> INTERNAL = List.of(
             Cidr.parse("127.0.0.0/8"), Cidr.parse("::1/128"),
@@ -31,13 +33,13 @@ final class AddressPolicy {
     private final boolean allowPrivate;
     private final List<Cidr> allowed;
 
-    AddressPolicy(boolean allowPrivate, List<String> allowedNetworks) {
+    public AddressPolicy(boolean allowPrivate, List<String> allowedNetworks) {
         this.allowPrivate = allowPrivate;
         this.allowed = allowedNetworks.stream().map(Cidr::parse).toList();
     }
 
     /** Why {@code address} is refused, or {@code null} when it is allowed. */
-    String refusal(InetAddress address) {
+    public String refusal(InetAddress address) {
         InetAddress judged = embeddedIpv4(address);
         if (allowed.stream().anyMatch(block -> block.contains(judged))) {
             return null;
