@@ -3,7 +3,6 @@ package com.acme.imageedit.jobs;
 import com.acme.imageedit.system.ApiException;
 import com.acme.imageedit.teams.TeamPrincipal;
 import org.springframework.http.CacheControl;
-import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.security.core.annotation.AuthenticationPrincipal;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -70,11 +69,7 @@ class JobController {
                     }
                     return service.result(job);
                 })
-                .map(image -> ResponseEntity.ok()
-                        .contentType(MediaType.parseMediaType(image.contentType()))
-                        .cacheControl(CacheControl.noCache().cachePrivate())
-                        .eTag('"' + id + '"')
-                        .body(image.bytes()));
+                .map(image -> ImageResponses.of(id, image, CacheControl.noCache().cachePrivate()));
     }
 
     static ApiException unknownJob(String id) {

@@ -7,7 +7,6 @@ import java.time.Instant;
 import com.acme.imageedit.system.ApiException;
 import org.springframework.http.CacheControl;
 import org.springframework.http.HttpStatus;
-import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
@@ -65,12 +64,8 @@ class ResultLinkController {
                 .filter(job -> job.status() == JobStatus.SUCCEEDED)
                 .switchIfEmpty(Mono.error(() -> ApiException.notFound("id", "this result does not exist")))
                 .flatMap(service::result)
-                .map(image -> ResponseEntity.ok()
-                        .contentType(MediaType.parseMediaType(image.contentType()))
-                        // The link is a capability: caches may keep it no longer than it is valid.
-                        .cacheControl(CacheControl.maxAge(Duration.ofSeconds(
-                                Math.max(0, at - now))).cachePrivate())
-                        .eTag('"' + id + '"')
-                        .body(image.bytes()));
+                // The link is a capability: caches may keep it no longer than it is valid.
+                .map(image -> ImageResponses.of(id, image,
+                        CacheControl.maxAge(Duration.ofSeconds(Math.max(0, at - now))).cachePrivate()));
     }
 }
