@@ -46,7 +46,7 @@ import org.springframework.validation.annotation.Validated;
  * @param secretEncryptionKey base64 of a 32-byte AES key that encrypts signing secrets at rest; empty = stored as
  *                            plain text (a warning is logged at start-up)
  * @param dnsTimeout          resolving a receiver's host name
- * @param metricsRefresh      how often the oldest-pending-delivery gauge is read from the database
+ * @param metricsRefresh      how often the backlog gauges (oldest pending, most overdue) are read from the database
  */
 @Validated
 @ConfigurationProperties("webhooks")

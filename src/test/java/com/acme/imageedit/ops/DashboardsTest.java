@@ -19,7 +19,6 @@ class DashboardsTest {
         List<Path> files = new ArrayList<>(OpsFiles.list(OpsFiles.DASHBOARDS, ".json"));
         assertThat(files).extracting(p -> p.getFileName().toString())
                 .contains("spend.json", "latency.json", "upstream.json");
-        files.addAll(OpsFiles.list(OpsFiles.PLANNED_DASHBOARDS, ".json"));
         Set<String> uids = new HashSet<>();
         Set<String> titles = new HashSet<>();
         List<String> problems = new ArrayList<>();
