@@ -119,7 +119,13 @@ class HelmManifestsTest {
                 .forEach(k -> shippedAlerts.add(k.substring(k.indexOf(' ') + 1))));
         List<String> ruleAlerts = new ArrayList<>();
         for (Map<String, Object> group : list(path(one(docs, "PrometheusRule"), "spec", "groups"))) {
-            list(group.get("rules")).forEach(r -> ruleAlerts.add((String) r.get("alert")));
+            list(group.get("rules")).forEach(r -> {
+                ruleAlerts.add((String) r.get("alert"));
+                // The runbook links point where the values say the runbooks are published.
+                assertThat((String) map(r.get("annotations")).get("runbook_url")).isEqualTo(
+                        "https://git.example.internal/platform/image-edit-proxy/-/blob/main/docs/runbooks.md#"
+                                + ((String) r.get("alert")).toLowerCase(java.util.Locale.ROOT));
+            });
         }
         assertThat(ruleAlerts).containsExactlyInAnyOrderElementsOf(shippedAlerts);
 
