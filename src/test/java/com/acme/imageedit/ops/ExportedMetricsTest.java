@@ -14,6 +14,8 @@ import com.acme.imageedit.IntegrationTest;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.core.env.Environment;
+import org.springframework.test.web.reactive.server.WebTestClient;
 import com.acme.imageedit.support.EditForms;
 import com.acme.imageedit.support.TestImages;
 import org.junit.jupiter.api.AfterAll;
@@ -48,6 +50,8 @@ class ExportedMetricsTest extends IntegrationTest {
 
     @Autowired
     private MeterRegistry registry;
+    @Autowired
+    private Environment environment;
 
     private Scrape scrape;
     private DisposableServer receiver;
@@ -129,7 +133,9 @@ class ExportedMetricsTest extends IntegrationTest {
     void theOpenMetricsAnswerCarriesNoExemplars() {
         // What Prometheus asks for first. With exemplars, Prometheus 2.42 drops the whole scrape (PrometheusExemplars);
         // the jobs above made traced HTTP client calls, so there would be some.
-        String openMetrics = http().get().uri("/actuator/prometheus")
+        String openMetrics = WebTestClient.bindToServer()
+                .baseUrl("http://" + RealPrometheusTest.metricsTarget(environment)).build()
+                .get().uri("/actuator/prometheus")
                 .header("Accept", "application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5")
                 .exchange().expectStatus().isOk()
                 .expectHeader().contentType("application/openmetrics-text;version=1.0.0;charset=utf-8")
