@@ -1,7 +1,6 @@
 package com.acme.imageedit.jobs;
 
 import java.time.Duration;
-import java.util.Set;
 
 import io.micrometer.common.KeyValue;
 import io.micrometer.common.KeyValues;
@@ -24,7 +23,6 @@ import org.springframework.stereotype.Component;
 @Component
 class SubmitWaitObservationConvention extends DefaultServerRequestObservationConvention {
 
-    private static final Set<String> SUBMITS = Set.of("/v1/images/edits", "/v1/images/generations");
     private static final KeyValue WAITS = KeyValue.of("wait", "true");
     private static final KeyValue ANSWERS_AT_ONCE = KeyValue.of("wait", "false");
 
@@ -41,7 +39,7 @@ class SubmitWaitObservationConvention extends DefaultServerRequestObservationCon
     /** Whether the request is a submit that waits for its job, as {@link SubmitController} decides it. */
     static boolean waits(ServerHttpRequest request) {
         if (request == null || !HttpMethod.POST.equals(request.getMethod())
-                || !SUBMITS.contains(request.getPath().pathWithinApplication().value())) {
+                || !HttpRequestBuckets.ROUTES.contains(request.getPath().pathWithinApplication().value())) {
             return false;
         }
         boolean async = "true".equalsIgnoreCase(request.getQueryParams().getFirst("async"));

@@ -130,6 +130,19 @@ class ExportedMetricsTest extends IntegrationTest {
     }
 
     @Test
+    void httpRequestsHaveTheAcceptBucketsOnSubmitsAndOneBucketElsewhere() {
+        // One type per name: a route without buckets would be a summary beside histograms, and every scrape would fail.
+        Map<String, Set<String>> bucketsByUri = new LinkedHashMap<>();
+        scrape.samples().stream().filter(s -> s.name().equals("http_server_requests_seconds_bucket"))
+                .forEach(s -> bucketsByUri.computeIfAbsent(s.label("uri"), u -> new TreeSet<>()).add(s.label("le")));
+        assertThat(bucketsByUri.get("/v1/images/edits")).contains("0.01", "0.1", "1.0", "2.5", "10.0", "+Inf")
+                .hasSize(11);
+        assertThat(bucketsByUri.get("/v1/jobs/{id}")).containsExactlyInAnyOrder("1.0", "+Inf");
+        assertThat(bucketsByUri.keySet()).as("routes with buckets").containsAll(scrape.samples().stream()
+                .filter(s -> s.name().equals("http_server_requests_seconds_count")).map(s -> s.label("uri")).toList());
+    }
+
+    @Test
     void theOpenMetricsAnswerCarriesNoExemplars() {
         // What Prometheus asks for first. With exemplars, Prometheus 2.42 drops the whole scrape (PrometheusExemplars);
         // the jobs above made traced HTTP client calls, so there would be some.
