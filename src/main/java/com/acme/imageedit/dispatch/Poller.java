@@ -41,6 +41,7 @@ class Poller {
     private final UpstreamGate gate;
     private final PollSchedule schedule;
     private final Timer lateness;
+    private final ResultDownloads downloads;
 
     Poller(JobClaims claims, JobTransitions transitions, TheRouterClient upstream, DispatchProperties properties,
            ReplicaIdentity worker, UpstreamGate gate, PollSchedule schedule, MeterRegistry meters) {
@@ -57,6 +58,7 @@ class Poller {
                         Duration.ofMillis(250), Duration.ofMillis(500), Duration.ofSeconds(1), Duration.ofSeconds(2),
                         Duration.ofSeconds(5), Duration.ofSeconds(30))
                 .register(meters);
+        this.downloads = new ResultDownloads(meters);
     }
 
     /**
@@ -113,6 +115,7 @@ class Poller {
     private Mono<Long> settle(ClaimedJob job, UpstreamJob status, long late) {
         if (status.isSucceeded()) {
             return upstream.downloadResult(status, gate)
+                    .transform(downloads.timed(job.model()))
                     .flatMap(image -> transitions.succeed(job.id(), job.version(), image.contentType(),
                             image.bytes()))
                     .doOnNext(v -> log.debug("Job {} succeeded", job.id()))

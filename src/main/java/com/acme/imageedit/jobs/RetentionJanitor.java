@@ -47,7 +47,8 @@ class RetentionJanitor implements SmartLifecycle {
     private final Map<ImageRole, Counter> purgedImages = new EnumMap<>(ImageRole.class);
     private final Map<ImageRole, Counter> purgedBytes = new EnumMap<>(ImageRole.class);
     private final Counter purgedJobs;
-    private volatile Map<ImageRole, Stored> stored = Map.of();
+    /** Null until the first read answered: "unknown" is not "none". */
+    private volatile Map<ImageRole, Stored> stored;
     private volatile Disposable running;
 
     RetentionJanitor(DatabaseClient db, RetentionProperties properties, Clock clock, MeterRegistry registry) {
@@ -140,7 +141,7 @@ class RetentionJanitor implements SmartLifecycle {
 
     private Stored stored(ImageRole role) {
         Map<ImageRole, Stored> current = stored;
-        if (current.isEmpty()) {
+        if (current == null) {
             return Stored.UNKNOWN;
         }
         return current.getOrDefault(role, Stored.NONE);

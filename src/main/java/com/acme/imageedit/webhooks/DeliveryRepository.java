@@ -182,12 +182,31 @@ class DeliveryRepository {
                 .one();
     }
 
-    /** Seconds since the oldest delivery still pending was written; 0 when none is. */
-    Mono<Double> oldestPendingAgeSeconds() {
+    /**
+     * The backlog in two numbers (seconds, 0 when none): how old the oldest pending delivery is, and how long the most
+     * overdue one has waited past its due time although nobody holds it and its receiver host has a free slot (fewer
+     * than {@code perHost} live leases). The first grows while a receiver is down and retries wait their turn, as they
+     * should; the second only when the senders do not keep up (none running, a stalled sender, the database), never
+     * because a receiver fails or is slow, since those deliveries are either scheduled later or wait for their host.
+     */
+    Mono<Backlog> backlog(int perHost) {
         return db.sql("""
-                        select coalesce(extract(epoch from now() - min(created_at)), 0)::float8 as age
-                        from webhook_deliveries where status = 'PENDING'""")
-                .map((row, meta) -> row.get("age", Double.class))
+                        with busy as (
+                            select host, count(*) as leases from webhook_deliveries
+                            where status = 'PENDING' and leased_by is not null and lease_until >= now()
+                            group by host)
+                        select coalesce(extract(epoch from now() - min(d.created_at)), 0)::float8 as pending_age,
+                               coalesce(extract(epoch from now() - min(d.next_attempt_at) filter (
+                                   where d.next_attempt_at <= now()
+                                     and (d.lease_until is null or d.lease_until < now())
+                                     and coalesce(b.leases, 0) < :perHost)), 0)::float8 as overdue
+                        from webhook_deliveries d left join busy b on b.host = d.host
+                        where d.status = 'PENDING'""")
+                .bind("perHost", perHost)
+                .map((row, meta) -> new Backlog(row.get("pending_age", Double.class), row.get("overdue", Double.class)))
                 .one();
+    }
+
+    record Backlog(double oldestPendingAgeSeconds, double oldestOverdueSeconds) {
     }
 }

@@ -2,6 +2,7 @@ package com.acme.imageedit.webhooks;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 
 import io.micrometer.core.instrument.Counter;
@@ -19,8 +20,11 @@ import reactor.core.publisher.Mono;
 /**
  * Webhook meters, with bounded tags only ({@code event}: five types; {@code outcome}: a handful of classes), never a
  * job, delivery, team or URL: deliveries ended by outcome, attempts by outcome, attempt latency and event-to-delivery
- * lag as histograms, and the age of the oldest pending delivery (read from the database, so every replica reports the
- * whole backlog).
+ * lag as histograms, and the backlog read from the database (so every replica reports the whole of it): the age of
+ * the oldest pending delivery, and how long the most overdue one has waited past its due time for a sender.
+ *
+ * <p>The deliveries counter exists for every event and outcome from the start, at zero: an alert on
+ * {@code increase(...{outcome="failed"}[1h]) > 0} would not see the first failure of a series born with it.
  */
 @Component
 class WebhookMeters implements SmartLifecycle {
@@ -31,6 +35,7 @@ class WebhookMeters implements SmartLifecycle {
     private final DeliveryRepository deliveries;
     private final WebhooksProperties properties;
     private final AtomicReference<Double> oldestPendingAge = new AtomicReference<>(0.0);
+    private final AtomicReference<Double> oldestOverdue = new AtomicReference<>(0.0);
     private volatile Disposable refresher;
 
     WebhookMeters(MeterRegistry registry, DeliveryRepository deliveries, WebhooksProperties properties) {
@@ -40,6 +45,23 @@ class WebhookMeters implements SmartLifecycle {
         Gauge.builder("imageedit.webhook.oldest.pending.age", oldestPendingAge, AtomicReference::get)
                 .description("Age of the oldest webhook delivery not yet delivered or given up")
                 .baseUnit("seconds")
+                .register(registry);
+        Gauge.builder("imageedit.webhook.oldest.overdue", oldestOverdue, AtomicReference::get)
+                .description("How long the most overdue webhook delivery has waited past its due time although its "
+                        + "receiver had a free slot: the senders' backlog, not the receivers'")
+                .baseUnit("seconds")
+                .register(registry);
+        for (String event : EventTypes.ALL) {
+            for (String outcome : List.of("delivered", "failed", "abandoned")) {
+                deliveriesCounter(event, outcome);
+            }
+        }
+    }
+
+    private Counter deliveriesCounter(String event, String outcome) {
+        return Counter.builder("imageedit.webhook.deliveries")
+                .description("Webhook deliveries ended, by outcome")
+                .tags("event", event, "outcome", outcome)
                 .register(registry);
     }
 
@@ -58,10 +80,7 @@ class WebhookMeters implements SmartLifecycle {
 
     /** {@code outcome}: delivered, failed (schedule used up or 410 Gone) or abandoned (subscription or job gone). */
     void finished(String event, String outcome, Instant eventAt) {
-        Counter.builder("imageedit.webhook.deliveries")
-                .description("Webhook deliveries ended, by outcome")
-                .tags("event", event, "outcome", outcome)
-                .register(registry).increment();
+        deliveriesCounter(event, outcome).increment();
         if (outcome.equals("delivered") && eventAt != null) {
             Timer.builder("imageedit.webhook.delivery.lag")
                     .description("From the job's state change to its webhook's successful delivery")
@@ -75,8 +94,11 @@ class WebhookMeters implements SmartLifecycle {
     public void start() {
         refresher = Flux.interval(Duration.ZERO, properties.metricsRefresh())
                 .onBackpressureDrop()
-                .concatMap(tick -> deliveries.oldestPendingAgeSeconds()
-                        .doOnNext(oldestPendingAge::set)
+                .concatMap(tick -> deliveries.backlog(properties.perHostConcurrency())
+                        .doOnNext(backlog -> {
+                            oldestPendingAge.set(backlog.oldestPendingAgeSeconds());
+                            oldestOverdue.set(backlog.oldestOverdueSeconds());
+                        })
                         .onErrorResume(e -> {
                             log.debug("Could not read the webhook backlog: {}", e.toString());
                             return Mono.empty();

@@ -48,7 +48,7 @@ import org.springframework.validation.annotation.Validated;
  *                            service does not start without it)
  * @param previousEncryptionKeys older keys, for reading secrets not yet re-encrypted under the current one
  * @param dnsTimeout          resolving a receiver's host name
- * @param metricsRefresh      how often the oldest-pending-delivery gauge is read from the database
+ * @param metricsRefresh      how often the backlog gauges (oldest pending, most overdue) are read from the database
  */
 @Validated
 @ConfigurationProperties("webhooks")

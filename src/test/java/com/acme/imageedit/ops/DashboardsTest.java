@@ -19,7 +19,6 @@ class DashboardsTest {
         List<Path> files = new ArrayList<>(OpsFiles.list(OpsFiles.DASHBOARDS, ".json"));
         assertThat(files).extracting(p -> p.getFileName().toString())
                 .contains("spend.json", "latency.json", "upstream.json");
-        files.addAll(OpsFiles.list(OpsFiles.PLANNED_DASHBOARDS, ".json"));
         Set<String> uids = new HashSet<>();
         Set<String> titles = new HashSet<>();
         List<String> problems = new ArrayList<>();
@@ -35,6 +34,9 @@ class DashboardsTest {
             if (!d.path("id").isMissingNode() && !d.path("id").isNull()) {
                 problems.add(file + ": a numeric id makes provisioning clash; only uid may identify it");
             }
+            if (!"utc".equals(d.path("timezone").asString())) {
+                problems.add(file + ": timezone must be utc: budgets and GET /v1/usage count UTC days and months");
+            }
             if (d.path("panels").isEmpty()) {
                 problems.add(file + ": no panels");
             }
@@ -49,6 +51,13 @@ class DashboardsTest {
                 }
                 if (panel.path("fieldConfig").path("defaults").path("unit").asString().isBlank()) {
                     problems.add(where + ": no unit");
+                }
+                if (panel.path("type").asString().equals("stat")) {
+                    for (JsonNode target : panel.path("targets")) {
+                        if (!target.path("instant").asBoolean()) {
+                            problems.add(where + ": a stat shows one number, so its query must be instant (now)");
+                        }
+                    }
                 }
                 if (panel.path("targets").isEmpty()) {
                     problems.add(where + ": no query");

@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
@@ -219,7 +220,13 @@ class HelmManifestsTest {
                 .forEach(k -> shippedAlerts.add(k.substring(k.indexOf(' ') + 1))));
         List<String> ruleAlerts = new ArrayList<>();
         for (Map<String, Object> group : list(path(chart.one("PrometheusRule"), "spec", "groups"))) {
-            list(group.get("rules")).forEach(r -> ruleAlerts.add((String) r.get("alert")));
+            list(group.get("rules")).forEach(r -> {
+                ruleAlerts.add((String) r.get("alert"));
+                // The runbook links point where the values say the runbooks are published.
+                assertThat((String) map(r.get("annotations")).get("runbook_url")).isEqualTo(
+                        "https://git.example.internal/platform/image-edit-proxy/-/blob/main/docs/runbooks.md#"
+                                + ((String) r.get("alert")).toLowerCase(Locale.ROOT));
+            });
         }
         assertThat(ruleAlerts).containsExactlyInAnyOrderElementsOf(shippedAlerts);
 

@@ -18,9 +18,7 @@ import tools.jackson.databind.json.JsonMapper;
 final class OpsFiles {
 
     static final Path DASHBOARDS = Path.of("deploy", "grafana", "dashboards");
-    static final Path PLANNED_DASHBOARDS = Path.of("deploy", "grafana", "planned");
     static final Path RULES = Path.of("deploy", "prometheus", "rules");
-    static final Path PLANNED_RULES = Path.of("deploy", "prometheus", "planned");
     static final Path CATALOGUE = Path.of("docs", "metrics.md");
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
@@ -111,5 +109,23 @@ final class OpsFiles {
             }
         }
         return rows;
+    }
+
+    /** The Micrometer name column of a section of docs/metrics.md, by Prometheus name. */
+    static Map<String, String> micrometerNames(String heading) {
+        Map<String, String> names = new LinkedHashMap<>();
+        boolean inSection = false;
+        for (String line : read(CATALOGUE).split("\n")) {
+            if (line.startsWith("## ")) {
+                inSection = line.substring(3).strip().equalsIgnoreCase(heading);
+                continue;
+            }
+            if (inSection && line.startsWith("| `")) {
+                String[] cells = line.split("\\|");
+                // "`imageedit.spend` (base unit `usd`)": the name is the first quoted word.
+                names.put(cells[1].strip().replace("`", ""), cells[2].strip().replaceAll("^`([^`]+)`.*$", "$1"));
+            }
+        }
+        return names;
     }
 }

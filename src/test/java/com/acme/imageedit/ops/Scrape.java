@@ -10,7 +10,7 @@ import java.util.regex.Pattern;
 /** A Prometheus text exposition, reduced to what the tests ask of it: which series exist, with which labels. */
 record Scrape(List<Sample> samples) {
 
-    private static final Pattern LINE = Pattern.compile("^([A-Za-z_:][A-Za-z0-9_:]*)(\\{(.*)})?\\s+\\S+.*$");
+    private static final Pattern LINE = Pattern.compile("^([A-Za-z_:][A-Za-z0-9_:]*)(\\{(.*)})?\\s+(\\S+).*$");
     private static final Pattern LABEL = Pattern.compile("([A-Za-z_][A-Za-z0-9_]*)=\"((?:[^\"\\\\]|\\\\.)*)\"");
 
     static Scrape parse(String text) {
@@ -30,7 +30,7 @@ record Scrape(List<Sample> samples) {
                     labels.add(new String[] {l.group(1), l.group(2)});
                 }
             }
-            samples.add(new Sample(m.group(1), labels));
+            samples.add(new Sample(m.group(1), labels, number(m.group(4))));
         }
         return new Scrape(samples);
     }
@@ -41,7 +41,15 @@ record Scrape(List<Sample> samples) {
         return names;
     }
 
-    record Sample(String name, List<String[]> labels) {
+    private static double number(String value) {
+        return switch (value) {
+            case "+Inf" -> Double.POSITIVE_INFINITY;
+            case "-Inf" -> Double.NEGATIVE_INFINITY;
+            default -> Double.parseDouble(value);
+        };
+    }
+
+    record Sample(String name, List<String[]> labels, double value) {
 
         String label(String key) {
             return labels.stream().filter(l -> l[0].equals(key)).map(l -> l[1]).findFirst().orElse(null);
