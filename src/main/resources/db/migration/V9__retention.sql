@@ -8,6 +8,8 @@
 alter table jobs add column expires_at timestamptz;
 update jobs set expires_at = created_at + interval '7 days';
 alter table jobs alter column expires_at set not null;
+-- The service always sets it; a row written by hand (or by a test) gets the default promise.
+alter table jobs alter column expires_at set default now() + interval '7 days';
 
 -- How long after the job ends its input is kept (null: until expires_at, with the result), and its row.
 alter table jobs add column input_retention interval;

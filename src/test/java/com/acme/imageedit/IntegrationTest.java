@@ -62,6 +62,7 @@ public abstract class IntegrationTest {
     /** A client of the management port (health, info, prometheus), which asks for no key. */
     protected WebTestClient management() {
         return WebTestClient.bindToServer().baseUrl("http://localhost:" + managementPort)
+                .codecs(c -> c.defaultCodecs().maxInMemorySize(16 * 1024 * 1024))
                 .responseTimeout(Duration.ofSeconds(30)).build();
     }
 
