@@ -80,14 +80,18 @@ class SubmitController {
         boolean async = "true".equalsIgnoreCase(asyncParam);
         Long requestedWait = WaitPreference.requested(prefer);
         Duration wait = WaitPreference.bound(async, requestedWait, properties.maxWait());
+        // Once stored, the image is needed no more: a waiting submit holds neither its body, nor its image, nor its
+        // share of the bound on bodies in flight (BodiesInFlight). The wait keeps only the response format, and the
+        // finished reading and accepting are detached (onTerminateDetach), since an operator that has delivered its
+        // value still references what it was made of (the body, the request and its image) while later ones run.
         return read(exchange)
                 .map(form -> validator.validate(form, operation))
+                .onTerminateDetach()
                 .flatMap(request -> {
-                    // Once stored, the image is needed no more: a waiting submit holds neither it nor its share of
-                    // the bound on bodies in flight (BodiesInFlight), and the wait keeps only the response format.
                     String responseFormat = request.responseFormat();
                     return service.accept(caller, request, idempotencyKey,
                                     job -> json.writeValueAsBytes(views.render(job, exchange.getRequest())))
+                            .onTerminateDetach()
                             .flatMap(accepted -> BodiesInFlight.releaseEarly().thenReturn(accepted))
                             .flatMap(accepted -> service.awaitEnd(accepted.job(), caller, wait)
                                     .flatMap(job -> respond(accepted, job, responseFormat, async, wait, requestedWait,
