@@ -107,6 +107,7 @@ public final class UploadMemoryBench {
             runSmall(port, small, smallLoad, Duration.ofSeconds(Math.max(10, seconds / 2)), warmup);
             reset(db);
             long idle = service.heapAfterForcedGc();
+            Files.writeString(out.resolve("histogram-idle.txt"), service.jcmd("GC.class_histogram"));
 
             Phase unloaded = new Phase("unloaded");
             runSmall(port, small, smallLoad, Duration.ofSeconds(seconds), unloaded);
@@ -154,6 +155,7 @@ public final class UploadMemoryBench {
             }
             awaitNothingInFlight(service);
             long after = service.heapAfterForcedGc();
+            Files.writeString(out.resolve("histogram-after.txt"), service.jcmd("GC.class_histogram"));
             reset(db);
 
             // Waiting submits of the largest image: accepted, then waiting for jobs no worker takes.
@@ -308,6 +310,9 @@ public final class UploadMemoryBench {
             phase.record(answer);
             if (answer.retryAfter > 0) {
                 Thread.sleep(answer.retryAfter * 1000L);
+            } else if (answer.status == 0) {
+                // no answer (a service that died): not a tight loop of refused connections
+                Thread.sleep(100);
             }
         }
         return null;
