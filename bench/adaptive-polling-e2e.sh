@@ -9,8 +9,8 @@
 # arrivals) as CSV.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-./mvnw -q -o test-compile
-./mvnw -q -o dependency:build-classpath -Dmdep.outputFile=target/cp.txt -Dmdep.includeScope=test
+./mvnw -q test-compile
+./mvnw -q dependency:build-classpath -Dmdep.outputFile=target/cp.txt -Dmdep.includeScope=test
 timeout 900 java ${E2E_DUMP:+-De2e.dump=$E2E_DUMP} -cp "target/test-classes:target/classes:$(cat target/cp.txt)" bench/RunTestScopeMain.java \
   com.acme.imageedit.simulator.AdaptivePollingE2eBench "${1:-0.1}" "${2:-15}" "${3:-800}" "${4:-800}" "${5:-uniform,lognormal}" "${6:-400}" 2>&1 \
   | grep -E 'Poll plan now|^E2E|^Adaptive minus|^\||^$|Exception|Caused by'

@@ -4,4 +4,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUTAGE_MS=${OUTAGE_MS:-30000}
-timeout 600 ./mvnw -o -B test -Dtest='DatabaseOutageTest' -Doutage.millis="$OUTAGE_MS" | grep -E "OUTAGE|Tests run:|FAIL"
+timeout 600 ./mvnw -B test -Dtest='DatabaseOutageTest' -Doutage.millis="$OUTAGE_MS" | grep -E "OUTAGE|Tests run:|FAIL"

@@ -5,8 +5,8 @@ BENCH_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
 # Compiles main and test code and writes the test classpath to target/cp.txt.
 bench_build() {
-    (cd "$BENCH_ROOT" && ./mvnw -q -o test-compile \
-        && ./mvnw -q -o dependency:build-classpath -Dmdep.outputFile=target/cp.txt -Dmdep.includeScope=test)
+    (cd "$BENCH_ROOT" && ./mvnw -q test-compile \
+        && ./mvnw -q dependency:build-classpath -Dmdep.outputFile=target/cp.txt -Dmdep.includeScope=test)
 }
 
 # Runs a test-scope driver's static run(String[]): bench_driver CLASS ARGS...
@@ -44,7 +44,7 @@ stop_postgres() {
     wait "$POSTGRES_PID" 2>/dev/null || true
 }
 
-# The packaged service (./mvnw -o -q package -DskipTests first).
+# The packaged service (./mvnw -q package -DskipTests first).
 service_jar() {
     ls "$BENCH_ROOT"/target/image-edit-proxy-*.jar | grep -v plain | head -1
 }

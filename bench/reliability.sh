@@ -10,8 +10,8 @@ cd "$(dirname "$0")/.."
 SCENARIO=${1:-all}
 SEED=${2:-}
 shift $(( $# > 2 ? 2 : $# ))
-./mvnw -q -o package -DskipTests
-./mvnw -q -o dependency:build-classpath -Dmdep.outputFile=target/cp.txt -Dmdep.includeScope=test
+./mvnw -q package -DskipTests
+./mvnw -q dependency:build-classpath -Dmdep.outputFile=target/cp.txt -Dmdep.includeScope=test
 JAR=$(ls target/image-edit-proxy-*.jar | grep -v original | head -1)
 echo "reliability $SCENARIO: $(date -u +%FT%TZ), load $(cut -d' ' -f1-3 /proc/loadavg), jar $JAR"
 set +e

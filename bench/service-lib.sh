@@ -14,7 +14,7 @@ bench_build_all() {
     if [ "${SKIP_BUILD:-0}" = 1 ] && [ -f "$BENCH_ROOT/target/cp.txt" ] && ls "$BENCH_ROOT"/target/image-edit-proxy-*.jar >/dev/null 2>&1; then
         return 0
     fi
-    (cd "$BENCH_ROOT" && ./mvnw -o -q package -DskipTests) && bench_build
+    (cd "$BENCH_ROOT" && ./mvnw -q package -DskipTests) && bench_build
 }
 
 bench_psql() {

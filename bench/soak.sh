@@ -12,7 +12,7 @@ PGPORT=${PGPORT:-55434}
 SECONDS_TO_RUN=${1:-600}
 mkdir -p "$OUT"
 bench_build
-./mvnw -q -o package -DskipTests
+./mvnw -q package -DskipTests
 start_postgres "$PGPORT" "$PWD/$OUT/pgdata" true
 trap stop_postgres EXIT
 timeout $((SECONDS_TO_RUN + 600)) java -cp "target/test-classes:target/classes:$(cat target/cp.txt)" \

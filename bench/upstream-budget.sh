@@ -5,5 +5,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 JOBS=${JOBS:-2000}
 RATE=${RATE:-100}
-timeout 900 ./mvnw -o -B test -Dtest='UpstreamResilienceTest#threeReplicasDrainABurstWithinTheAccountRateAndUseIt' \
+timeout 900 ./mvnw -B test -Dtest='UpstreamResilienceTest#threeReplicasDrainABurstWithinTheAccountRateAndUseIt' \
   -Dbudget.jobs="$JOBS" -Dbudget.rate="$RATE" -Dsurefire.failIfNoSpecifiedTests=false | grep -E "BUDGET|Tests run:|FAIL"

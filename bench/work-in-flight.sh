@@ -11,7 +11,7 @@ OUT=target/bench/work-in-flight
 PGPORT=${PGPORT:-55433}
 mkdir -p "$OUT"
 bench_build
-./mvnw -q -o package -DskipTests
+./mvnw -q package -DskipTests
 echo "load before: $(uptime)"
 start_postgres "$PGPORT" "$PWD/$OUT/pgdata" true
 trap stop_postgres EXIT

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 
 import com.acme.imageedit.system.ApiException;
+import com.acme.imageedit.system.BodiesInFlight;
 import com.acme.imageedit.system.ProblemRendering;
 import org.springframework.core.io.buffer.DataBufferLimitException;
 import org.springframework.core.io.buffer.DataBufferUtils;
@@ -44,8 +45,8 @@ class EditFormReader {
                     "multipart/form-data needs a boundary parameter"));
         }
         return exchange.getMultipartData()
-                .onErrorMap(e -> !(e instanceof ApiException) && !ProblemRendering.isClientTimeout(e),
-                        this::multipartFailure)
+                .onErrorMap(e -> !(e instanceof ApiException) && !ProblemRendering.isClientTimeout(e)
+                        && !BodiesInFlight.isBusy(e), this::multipartFailure)
                 .flatMapMany(parts -> Flux.fromIterable(parts.values()).flatMapIterable(list -> list))
                 .concatMap(this::readPart)
                 .collectList()

@@ -5,6 +5,7 @@ import java.util.Base64;
 import java.util.List;
 
 import com.acme.imageedit.system.ApiException;
+import com.acme.imageedit.system.BodiesInFlight;
 import com.acme.imageedit.teams.TeamPrincipal;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
@@ -79,13 +80,23 @@ class SubmitController {
         boolean async = "true".equalsIgnoreCase(asyncParam);
         Long requestedWait = WaitPreference.requested(prefer);
         Duration wait = WaitPreference.bound(async, requestedWait, properties.maxWait());
+        // Once stored, the image is needed no more: a waiting submit holds neither its body, nor its image, nor its
+        // share of the bound on bodies in flight (BodiesInFlight). The wait keeps only the response format, and the
+        // finished reading and accepting are detached (onTerminateDetach), since an operator that has delivered its
+        // value still references what it was made of (the body, the request and its image) while later ones run.
         return read(exchange)
                 .map(form -> validator.validate(form, operation))
-                .flatMap(request -> service.accept(caller, request, idempotencyKey,
-                                job -> json.writeValueAsBytes(views.render(job, exchange.getRequest())))
-                        .flatMap(accepted -> service.awaitEnd(accepted.job(), caller, wait)
-                                .flatMap(job -> respond(accepted, job, request, async, wait, requestedWait,
-                                        exchange))));
+                .onTerminateDetach()
+                .flatMap(request -> {
+                    String responseFormat = request.responseFormat();
+                    return service.accept(caller, request, idempotencyKey,
+                                    job -> json.writeValueAsBytes(views.render(job, exchange.getRequest())))
+                            .onTerminateDetach()
+                            .flatMap(accepted -> BodiesInFlight.releaseEarly().thenReturn(accepted))
+                            .flatMap(accepted -> service.awaitEnd(accepted.job(), caller, wait)
+                                    .flatMap(job -> respond(accepted, job, responseFormat, async, wait, requestedWait,
+                                            exchange)));
+                });
     }
 
     /** Why the request's {@code Accept} rules out the JSON a submit answers with, or null when it does not. */
@@ -114,7 +125,7 @@ class SubmitController {
         return multipart.read(exchange);
     }
 
-    private Mono<ResponseEntity<Object>> respond(Accepted accepted, Job job, EditRequest request, boolean async,
+    private Mono<ResponseEntity<Object>> respond(Accepted accepted, Job job, String responseFormat, boolean async,
                                                  Duration wait, Long requestedWait, ServerWebExchange exchange) {
         if (wait.isZero()) {
             // TheRouter's async answer: the one stored at acceptance, byte for byte (what an idempotent replay gets).
@@ -136,7 +147,7 @@ class SubmitController {
         } else if (async) {
             response = ResponseEntity.ok();
         } else {
-            return openAiAnswer(job, request, view, exchange);
+            return openAiAnswer(job, responseFormat, view, exchange);
         }
         response.header(HttpHeaders.LOCATION, view.pollingUrl());
         if (requestedWait != null) {
@@ -149,7 +160,7 @@ class SubmitController {
     }
 
     /** The job ended within the wait: OpenAI's answer when it succeeded, a problem naming its error otherwise. */
-    private Mono<ResponseEntity<Object>> openAiAnswer(Job job, EditRequest request, JobView view,
+    private Mono<ResponseEntity<Object>> openAiAnswer(Job job, String responseFormat, JobView view,
                                                       ServerWebExchange exchange) {
         if (job.status() != JobStatus.SUCCEEDED) {
             HttpStatus status = job.status() == JobStatus.EXPIRED ? HttpStatus.GATEWAY_TIMEOUT
@@ -161,7 +172,7 @@ class SubmitController {
                     .withHeader(HttpHeaders.LOCATION, view.pollingUrl()));
         }
         long created = job.createdAt().getEpochSecond();
-        if ("url".equals(request.responseFormat())) {
+        if ("url".equals(responseFormat)) {
             return Mono.just(ResponseEntity.ok().body(new ImagesResponse(created,
                     List.of(new ImagesResponse.Image(null, views.resultLink(job, exchange.getRequest()))))));
         }

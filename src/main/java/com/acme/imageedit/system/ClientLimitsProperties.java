@@ -2,6 +2,7 @@ package com.acme.imageedit.system;
 
 import java.time.Duration;
 
+import org.jspecify.annotations.Nullable;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.util.unit.DataSize;
@@ -22,11 +23,22 @@ import org.springframework.util.unit.DataSize;
  *                           before a byte of the body is read, and a chunked body is cut off once it grows past it.
  *                           Must exceed a JSON submit of the largest image (base64 is 4/3 of
  *                           {@code jobs.max-image-size}) plus 256 KB of other fields
+ * @param maxBodiesInFlight  request body bytes this replica holds at once, over all requests (see
+ *                           {@link BodiesInFlight}); a body that would take it past this is refused 503 with
+ *                           {@code Retry-After} before it is read. Empty: {@code bodiesInFlightHeapShare} of the
+ *                           maximum heap. Must be at least {@code maxRequestSize}, or the largest requests could never
+ *                           be served
+ * @param bodiesInFlightHeapShare the share of the maximum heap ({@code -Xmx}) that bounds bodies in flight when
+ *                           {@code maxBodiesInFlight} is empty: between 0 and 1. A JSON submit holds its body and its
+ *                           decoded image (1.75 times the body) while it is read, so 0.25 keeps them under half the
+ *                           heap
  */
 @ConfigurationProperties("limits")
 record ClientLimitsProperties(@DefaultValue("2m") Duration requestTimeout,
                               @DefaultValue("30s") Duration readTimeout,
-                              @DefaultValue("16MB") DataSize maxRequestSize) {
+                              @DefaultValue("16MB") DataSize maxRequestSize,
+                              @Nullable DataSize maxBodiesInFlight,
+                              @DefaultValue("0.25") double bodiesInFlightHeapShare) {
 
     ClientLimitsProperties {
         for (Duration d : new Duration[]{requestTimeout, readTimeout}) {
@@ -37,5 +49,25 @@ record ClientLimitsProperties(@DefaultValue("2m") Duration requestTimeout,
         if (maxRequestSize.toBytes() <= 0) {
             throw new IllegalArgumentException("limits.max-request-size must be positive");
         }
+        if (!(bodiesInFlightHeapShare > 0 && bodiesInFlightHeapShare <= 1)) {
+            throw new IllegalArgumentException("limits.bodies-in-flight-heap-share must be above 0 and at most 1, not "
+                    + bodiesInFlightHeapShare);
+        }
+        if (maxBodiesInFlight != null && maxBodiesInFlight.toBytes() < maxRequestSize.toBytes()) {
+            throw new IllegalArgumentException("limits.max-bodies-in-flight (" + maxBodiesInFlight.toBytes()
+                    + " bytes) must be at least limits.max-request-size (" + maxRequestSize.toBytes() + " bytes): "
+                    + "the largest requests could never be served");
+        }
+    }
+
+    /**
+     * The bound on request body bytes in flight: {@code maxBodiesInFlight}, or the heap share of {@code maxHeap},
+     * but never under {@code maxRequestSize}.
+     */
+    long bodiesInFlight(long maxHeap) {
+        if (maxBodiesInFlight != null) {
+            return maxBodiesInFlight.toBytes();
+        }
+        return Math.max(maxRequestSize.toBytes(), (long) (maxHeap * bodiesInFlightHeapShare));
     }
 }

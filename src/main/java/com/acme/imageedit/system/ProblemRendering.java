@@ -77,7 +77,7 @@ public class ProblemRendering implements WebExceptionHandler {
     }
 
     private Mono<Void> write(ServerWebExchange exchange, Problem problem, Throwable failure) {
-        if (!logged(problem)) {
+        if (!logged(problem, failure)) {
             // refusals (401, 404, 429 …) log at debug: no context to restore for a line nobody reads
             return render(exchange, problem);
         }
@@ -89,12 +89,20 @@ public class ProblemRendering implements WebExceptionHandler {
         });
     }
 
-    private static boolean logged(Problem problem) {
-        return problem.status().is5xxServerError() ? log.isWarnEnabled() : log.isDebugEnabled();
+    private static boolean logged(Problem problem, Throwable failure) {
+        return problem.status().is5xxServerError() && !isBusy(failure) ? log.isWarnEnabled() : log.isDebugEnabled();
+    }
+
+    /** A body refused under the in-flight bound: a refusal like a 429, not a failure. */
+    private static boolean isBusy(Throwable failure) {
+        return BodiesInFlight.isBusy(failure);
     }
 
     private static void log(ServerWebExchange exchange, Problem problem, Throwable failure) {
-        if (problem.status().value() == HttpStatus.SERVICE_UNAVAILABLE.value()) {
+        if (isBusy(failure)) {
+            log.debug("Request {} {} refused: {}", exchange.getRequest().getMethod(), exchange.getRequest().getPath(),
+                    failure.getMessage());
+        } else if (problem.status().value() == HttpStatus.SERVICE_UNAVAILABLE.value()) {
             // an outage produces one of these per request: one line each, not a stack trace
             log.warn("Request {} {} answered 503: {}", exchange.getRequest().getMethod(),
                     exchange.getRequest().getPath(), failure.toString());
@@ -120,7 +128,10 @@ public class ProblemRendering implements WebExceptionHandler {
     }
 
     private Problem toProblem(Throwable failure) {
-        if (failure instanceof ApiException api) {
+        // a body refused under the in-flight bound, whatever a reader wrapped it in
+        BodiesInFlight.Busy busy = findCause(failure, BodiesInFlight.Busy.class);
+        if (busy != null || failure instanceof ApiException) {
+            ApiException api = busy != null ? busy : (ApiException) failure;
             return new Problem(api.status(), api.code(), api.field(), api.getMessage(), api.headers(),
                     api.extensions());
         }

@@ -1,29 +1,23 @@
 package com.acme.imageedit.system;
 
-import java.util.concurrent.atomic.AtomicLong;
-
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
-import org.springframework.core.io.buffer.DataBuffer;
-import org.springframework.core.io.buffer.DataBufferLimitException;
-import org.springframework.core.io.buffer.DataBufferUtils;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
-import org.springframework.http.server.reactive.ServerHttpRequestDecorator;
 import org.springframework.stereotype.Component;
 import org.springframework.web.server.ServerWebExchange;
 import org.springframework.web.server.WebFilter;
 import org.springframework.web.server.WebFilterChain;
-import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
  * The one limit on request bodies for every endpoint ({@code limits.max-request-size}): a declared
  * {@code Content-Length} over it is answered 413 at once, without reading the body, and the connection is closed so
- * that the rest is never read; a chunked body is counted as it streams and fails with 413 once it grows past it.
- * Readers further in (multipart parts, the JSON submit) have tighter limits of their own.
+ * that the rest is never read. A chunked body is counted as it streams and cut off with 413 once it grows past it by
+ * {@link BodiesInFlight}, which sees multipart bodies too. Readers further in (multipart parts, the JSON submit) have
+ * tighter limits of their own.
  */
 @Component
 @Order(Ordered.HIGHEST_PRECEDENCE + 10)
@@ -50,27 +44,6 @@ class RequestSizeLimit implements WebFilter {
                     "body", "The request body is " + declared + " bytes; the limit is " + maxBytes + " bytes")
                     .withHeader(HttpHeaders.CONNECTION, "close"));
         }
-        if (declared >= 0) {
-            // Netty reads no more than the declared length: nothing to count.
-            return chain.filter(exchange);
-        }
-        AtomicLong seen = new AtomicLong();
-        ServerHttpRequestDecorator counted = new ServerHttpRequestDecorator(exchange.getRequest()) {
-            @Override
-            public Flux<DataBuffer> getBody() {
-                return super.getBody().handle((buffer, sink) -> {
-                    if (seen.addAndGet(buffer.readableByteCount()) > maxBytes) {
-                        DataBufferUtils.release(buffer);
-                        cutOff.increment();
-                        exchange.getResponse().getHeaders().set(HttpHeaders.CONNECTION, "close");
-                        sink.error(new DataBufferLimitException("the request body is larger than the limit of "
-                                + maxBytes + " bytes (limits.max-request-size)"));
-                    } else {
-                        sink.next(buffer);
-                    }
-                });
-            }
-        };
-        return chain.filter(exchange.mutate().request(counted).build());
+        return chain.filter(exchange);
     }
 }

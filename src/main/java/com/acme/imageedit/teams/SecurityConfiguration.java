@@ -1,17 +1,24 @@
 package com.acme.imageedit.teams;
 
+import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.List;
 
 import com.acme.imageedit.system.ApiException;
 import com.acme.imageedit.system.ProblemRendering;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatus;
 import org.springframework.security.authentication.BadCredentialsException;
 import org.springframework.security.authentication.ReactiveAuthenticationManager;
 import org.springframework.security.authentication.UsernamePasswordAuthenticationToken;
 import org.springframework.security.config.web.server.SecurityWebFiltersOrder;
 import org.springframework.security.config.web.server.ServerHttpSecurity;
+import org.springframework.security.core.Authentication;
+import org.springframework.security.core.AuthenticationException;
 import org.springframework.security.core.authority.SimpleGrantedAuthority;
 import org.springframework.security.web.server.SecurityWebFilterChain;
 import org.springframework.security.web.server.firewall.ServerExchangeRejectedHandler;
@@ -20,6 +27,7 @@ import org.springframework.security.web.server.authentication.ServerAuthenticati
 import org.springframework.security.web.server.context.NoOpServerSecurityContextRepository;
 import org.springframework.security.web.server.savedrequest.NoOpServerRequestCache;
 import org.springframework.security.web.server.util.matcher.ServerWebExchangeMatchers;
+import org.springframework.web.server.ServerWebExchange;
 import reactor.core.publisher.Mono;
 
 /**
@@ -31,14 +39,29 @@ class SecurityConfiguration {
 
     @Bean
     SecurityWebFilterChain securityWebFilterChain(ServerHttpSecurity http, TeamDirectory directory,
-                                                  ProblemRendering problems) {
-        AuthenticationWebFilter bearer = new AuthenticationWebFilter(authenticationManager(directory));
+                                                  FailedAuthenticationLimit failures, ProblemRendering problems,
+                                                  MeterRegistry registry) {
+        AuthenticationWebFilter bearer = new AuthenticationWebFilter(authenticationManager(directory, failures));
         bearer.setServerAuthenticationConverter(bearerKeys());
         // Public endpoints (health, the signed result links) ignore a key rather than refuse a wrong one.
         bearer.setRequiresAuthenticationMatcher(ServerWebExchangeMatchers.pathMatchers("/v1/**"));
         bearer.setSecurityContextRepository(NoOpServerSecurityContextRepository.getInstance());
-        bearer.setAuthenticationFailureHandler((filterExchange, failure) -> problems.write(
-                filterExchange.getExchange(), ApiException.unauthorized("The API key is not valid")));
+        Counter invalidKeys = refusals(registry, "invalid_key");
+        Counter tooManyFailures = refusals(registry, "too_many_failures");
+        bearer.setAuthenticationFailureHandler((filterExchange, failure) -> {
+            ServerWebExchange exchange = filterExchange.getExchange();
+            if (failure instanceof TooManyFailures tooMany) {
+                tooManyFailures.increment();
+                long seconds = Math.max(1, (tooMany.retryAfter.toMillis() + 999) / 1000);
+                return problems.write(exchange, new ApiException(HttpStatus.TOO_MANY_REQUESTS,
+                        "too_many_failed_authentications", HttpHeaders.AUTHORIZATION, "Too many requests with keys "
+                        + "that are not valid came from this address (teams.failed-authentications); retry after "
+                        + seconds + " s").withHeader(HttpHeaders.RETRY_AFTER, String.valueOf(seconds)));
+            }
+            invalidKeys.increment();
+            failures.failed(exchange.getRequest().getRemoteAddress());
+            return problems.write(exchange, ApiException.unauthorized("The API key is not valid"));
+        });
         return http
                 .csrf(ServerHttpSecurity.CsrfSpec::disable)
                 .httpBasic(ServerHttpSecurity.HttpBasicSpec::disable)
@@ -69,11 +92,40 @@ class SecurityConfiguration {
                 "The request path is not acceptable: " + rejected.getMessage()));
     }
 
-    private static ReactiveAuthenticationManager authenticationManager(TeamDirectory directory) {
-        return authentication -> directory.authenticate((String) authentication.getCredentials())
-                .switchIfEmpty(Mono.error(() -> new BadCredentialsException("unknown key")))
-                .map(caller -> new UsernamePasswordAuthenticationToken(caller, null,
-                        List.of(new SimpleGrantedAuthority(caller.admin() ? "ROLE_ADMIN" : "ROLE_TEAM"))));
+    /**
+     * A key this replica knows (an admin key, a team key looked up within {@code teams.key-cache-ttl}) authenticates
+     * at once. Any other is looked up in PostgreSQL, unless its client address is over its failed authentications
+     * ({@link FailedAuthenticationLimit}): then it is refused 429 without a query.
+     */
+    private static ReactiveAuthenticationManager authenticationManager(TeamDirectory directory,
+                                                                       FailedAuthenticationLimit failures) {
+        return authentication -> {
+            String hash = KeyHashes.hash((String) authentication.getCredentials());
+            TeamPrincipal known = directory.known(hash);
+            if (known != null) {
+                return Mono.just(authenticated(known));
+            }
+            Duration wait = failures.refusal(authentication.getDetails() instanceof InetSocketAddress client
+                    ? client : null);
+            if (wait != null) {
+                return Mono.error(new TooManyFailures(wait));
+            }
+            return directory.lookUp(hash)
+                    .switchIfEmpty(Mono.error(() -> new BadCredentialsException("unknown key")))
+                    .map(SecurityConfiguration::authenticated);
+        };
+    }
+
+    private static Authentication authenticated(TeamPrincipal caller) {
+        return new UsernamePasswordAuthenticationToken(caller, null,
+                List.of(new SimpleGrantedAuthority(caller.admin() ? "ROLE_ADMIN" : "ROLE_TEAM")));
+    }
+
+    private static Counter refusals(MeterRegistry registry, String reason) {
+        return Counter.builder("imageedit.auth.refusals")
+                .description("API requests refused for their key: invalid_key (401), too_many_failures (429, "
+                        + "teams.failed-authentications)")
+                .tag("reason", reason).register(registry);
     }
 
     /** A request without a bearer key passes on unauthenticated (and is refused where a key is needed). */
@@ -87,7 +139,21 @@ class SecurityConfiguration {
             if (key.isEmpty() || key.length() > 512) {
                 return Mono.error(new BadCredentialsException("malformed key"));
             }
-            return Mono.just(UsernamePasswordAuthenticationToken.unauthenticated(null, key));
+            UsernamePasswordAuthenticationToken token = UsernamePasswordAuthenticationToken.unauthenticated(null, key);
+            // the client's address as the forwarded headers give it (server.forward-headers-strategy: framework)
+            token.setDetails(exchange.getRequest().getRemoteAddress());
+            return Mono.just(token);
         };
+    }
+
+    /** The client's address is over its failed authentications: refused without looking its key up. */
+    private static final class TooManyFailures extends AuthenticationException {
+
+        private final transient Duration retryAfter;
+
+        TooManyFailures(Duration retryAfter) {
+            super("too many failed authentications from this address");
+            this.retryAfter = retryAfter;
+        }
     }
 }

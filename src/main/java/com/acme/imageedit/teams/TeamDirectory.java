@@ -8,6 +8,9 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
@@ -33,27 +36,55 @@ class TeamDirectory implements SmartLifecycle {
     private final DatabaseClient db;
     private final TransactionalOperator tx;
     private final Map<String, CachedKey> cache = new ConcurrentHashMap<>();
+    /** Hashes of keys nobody holds, with the nanoTime until which that is trusted. */
+    private final Map<String, Long> unknown = new ConcurrentHashMap<>();
+    private final Counter foundKeys;
+    private final Counter unknownKeys;
     private volatile boolean running;
 
-    TeamDirectory(TeamsProperties properties, DatabaseClient db, TransactionalOperator tx) {
+    TeamDirectory(TeamsProperties properties, DatabaseClient db, TransactionalOperator tx, MeterRegistry registry) {
         this.properties = properties;
         this.db = db;
         this.tx = tx;
+        this.foundKeys = lookupCounter(registry, "found");
+        this.unknownKeys = lookupCounter(registry, "unknown");
     }
 
     /** Who holds this key, or empty when nobody does. */
     Mono<TeamPrincipal> authenticate(String key) {
         String hash = KeyHashes.hash(key);
+        TeamPrincipal known = known(hash);
+        return known != null ? Mono.just(known) : lookUp(hash);
+    }
+
+    /**
+     * The caller a key hash names without asking the database: an admin key, or a team key this replica looked up
+     * within {@code teams.key-cache-ttl}; null otherwise.
+     */
+    @Nullable
+    TeamPrincipal known(String hash) {
         boolean admin = false;
         for (String adminHash : properties.adminKeyHashes()) {
             admin |= KeyHashes.same(adminHash, hash);
         }
         if (admin) {
-            return Mono.just(TeamPrincipal.ofAdmin());
+            return TeamPrincipal.ofAdmin();
         }
         CachedKey cached = cache.get(hash);
         if (cached != null && cached.validUntil() > System.nanoTime()) {
-            return Mono.just(TeamPrincipal.ofTeam(cached.teamId()));
+            return TeamPrincipal.ofTeam(cached.teamId());
+        }
+        return null;
+    }
+
+    /**
+     * Looks a key hash up in PostgreSQL: its team, or empty when nobody holds it. An unknown hash is remembered for
+     * {@code teams.unknown-key-cache-ttl}, so that a client repeating a wrong key costs one query per that time.
+     */
+    Mono<TeamPrincipal> lookUp(String hash) {
+        Long unknownUntil = unknown.get(hash);
+        if (unknownUntil != null && unknownUntil - System.nanoTime() > 0) {
+            return Mono.empty();
         }
         return db.sql("""
                         select k.team_id from team_keys k join teams t on t.id = k.team_id
@@ -62,19 +93,46 @@ class TeamDirectory implements SmartLifecycle {
                 .map((row, meta) -> row.get("team_id", String.class))
                 .one()
                 .doOnNext(team -> remember(hash, team))
+                .switchIfEmpty(Mono.fromRunnable(() -> rememberUnknown(hash)))
                 .map(TeamPrincipal::ofTeam);
     }
 
     /** Forgets a key on this replica at once (others forget it within the cache TTL). */
     void forget(String hash) {
         cache.remove(hash);
+        unknown.remove(hash);
     }
 
     private void remember(String hash, String team) {
+        foundKeys.increment();
         if (cache.size() >= MAX_CACHED_KEYS) {
             cache.clear();
         }
         cache.put(hash, new CachedKey(team, System.nanoTime() + properties.keyCacheTtl().toNanos()));
+        unknown.remove(hash);
+    }
+
+    /**
+     * Unknown hashes have a map of their own, so that a flood of wrong keys cannot push valid ones out of the key
+     * cache. Bounded: when full, the expired entries go, and if none has expired, all of them.
+     */
+    private void rememberUnknown(String hash) {
+        unknownKeys.increment();
+        if (unknown.size() >= MAX_CACHED_KEYS) {
+            long now = System.nanoTime();
+            unknown.values().removeIf(until -> until - now <= 0);
+            if (unknown.size() >= MAX_CACHED_KEYS) {
+                unknown.clear();
+            }
+        }
+        unknown.put(hash, System.nanoTime() + properties.unknownKeyCacheTtl().toNanos());
+    }
+
+    private static Counter lookupCounter(MeterRegistry registry, String result) {
+        return Counter.builder("imageedit.auth.key.lookups")
+                .description("API keys looked up in PostgreSQL, that is not answered by a replica's key caches; "
+                        + "result found or unknown")
+                .tag("result", result).register(registry);
     }
 
     /** Writes the configured teams and their keys; teams no longer configured are deactivated, not deleted. */

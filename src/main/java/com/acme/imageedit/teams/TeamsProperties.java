@@ -31,6 +31,10 @@ import org.springframework.validation.annotation.Validated;
  * @param adminKeyHashes hashes of the keys that see and manage everything
  * @param keyCacheTtl    how long a replica trusts a key it has looked up; a key removed through the admin API stops
  *                       working on the other replicas within this time
+ * @param unknownKeyCacheTtl how long a replica remembers that a key is unknown (by its hash), so that a client
+ *                       repeating a wrong key costs one database look-up per this time, not one per request
+ * @param failedAuthentications how many failed authentications a client address may make before it is refused 429
+ *                       without a look-up
  * @param definitions    the teams
  * @param file           the teams file, when the teams come from one; it must exist and hold only a {@code teams:}
  *                       block
@@ -40,11 +44,33 @@ import org.springframework.validation.annotation.Validated;
 public record TeamsProperties(
         @DefaultValue List<String> adminKeyHashes,
         @DefaultValue("10s") @NotNull Duration keyCacheTtl,
+        @DefaultValue("10s") @NotNull Duration unknownKeyCacheTtl,
+        @DefaultValue @Valid @NotNull FailedAuthentications failedAuthentications,
         @DefaultValue List<@Valid Team> definitions,
         @DeploymentSetting @Nullable Path file) {
 
     public TeamsProperties {
         KeyHashes.requireHashes("teams.admin-key-hashes", adminKeyHashes);
+    }
+
+    /**
+     * Failed authentications (an unknown, revoked or malformed key) per client address, as a token bucket: an address
+     * may fail {@code perAddress} times at once, and regains that many per {@code period}. Past it, a request from
+     * the address whose key this replica has not recently seen valid is answered 429 with {@code Retry-After}, without
+     * looking the key up. The address is the request's remote address after Spring's forwarded-header handling
+     * ({@code server.forward-headers-strategy: framework}); IPv6 addresses count per /64.
+     *
+     * @param perAddress failures an address may make at once; 0 turns the limit off
+     * @param period     the time in which an address regains {@code perAddress} failures
+     */
+    public record FailedAuthentications(@DefaultValue("20") @Min(0) int perAddress,
+                                        @DefaultValue("1m") @NotNull Duration period) {
+
+        public FailedAuthentications {
+            if (period.isNegative() || period.isZero()) {
+                throw new IllegalArgumentException("teams.failed-authentications.period must be positive");
+            }
+        }
     }
 
     public Optional<Team> team(String id) {

@@ -78,8 +78,9 @@ class WebhookUrlGuard implements CallbackUrlCheck {
         for (InetAddress address : addresses) {
             String refusal = policy.refusal(address);
             if (refusal != null) {
-                throw new Refused("URL host " + host + " resolves to a refused address: " + refusal
-                        + " (see webhooks.allowed-networks)");
+                // the rule, not the address: what an internal name resolves to is not the caller's to learn
+                throw new Refused("URL host " + host + " resolves to " + refusal + ", which is refused (see "
+                        + "webhooks.allowed-networks)");
             }
         }
         return addresses.get(0);

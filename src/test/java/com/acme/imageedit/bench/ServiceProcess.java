@@ -173,6 +173,16 @@ public final class ServiceProcess implements AutoCloseable {
         return new long[] {max, last, count};
     }
 
+    /** The {@code -Xlog:gc} file. */
+    public Path gcLog() {
+        return gcLog;
+    }
+
+    /** Whether the process is still running (a JVM that ran out of memory with ExitOnOutOfMemoryError is not). */
+    public boolean isAlive() {
+        return process.isAlive();
+    }
+
     public String jcmd(String command) throws IOException, InterruptedException {
         Process jcmd = new ProcessBuilder("jcmd", Long.toString(pid()), command).redirectErrorStream(true).start();
         String out = new String(jcmd.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

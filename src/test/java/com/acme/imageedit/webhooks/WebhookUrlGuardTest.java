@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Test;
 
@@ -25,7 +26,11 @@ class WebhookUrlGuardTest {
             "mixed.example.com", List.of("93.184.216.34", "192.168.1.10"),
             "metadata.example.com", List.of("169.254.169.254"),
             "v6-internal.example.com", List.of("fd12:3456::1"),
-            "mapped.example.com", List.of("::ffff:10.0.0.1"));
+            "mapped.example.com", List.of("::ffff:10.0.0.1"),
+            // 10.0.0.1 through NAT64, 6to4 and Teredo (the client's address inverted: 10.0.0.1 ^ 0xffffffff)
+            "nat64.example.com", List.of("64:ff9b::a00:1"),
+            "6to4.example.com", List.of("2002:a00:1::1"),
+            "teredo.example.com", List.of("2001:0:4136:e378:8000:63bf:f5ff:fffe"));
 
     private static WebhookUrlGuard guard(boolean allowPrivate, List<String> allowedNetworks) {
         return new WebhookUrlGuard(host -> {
@@ -62,11 +67,77 @@ class WebhookUrlGuardTest {
             "http://0.0.0.0/", "http://[::]/", "http://224.0.0.1/", "http://100.64.0.1/",
             "http://[::ffff:127.0.0.1]/", "http://internal.example.com/hook", "http://mixed.example.com/hook",
             "http://v6-internal.example.com/", "http://mapped.example.com/", "http://metadata.example.com/",
+            "http://nat64.example.com/", "http://6to4.example.com/", "http://teredo.example.com/",
             "ftp://hooks.example.com/x", "file:///etc/passwd", "gopher://hooks.example.com/", "hooks.example.com/x",
             "http://user:pass@hooks.example.com/", "http://nowhere.invalid/", "http:///no-host", ""})
     void refusesWhatIsNotAPublicHttpReceiver(String url) {
         assertThatThrownBy(() -> guard(false, List.of()).judge(url).block())
                 .isInstanceOf(WebhookUrlGuard.Refused.class);
+    }
+
+    /** Each IPv6 form that delivers to an embedded IPv4 address is judged as that address. */
+    @ParameterizedTest
+    @CsvSource({
+            // NAT64 (64:ff9b::/96): the last 32 bits
+            "64:ff9b::a00:1, a private address carried in a NAT64 address",
+            "64:ff9b::7f00:1, a loopback address carried in a NAT64 address",
+            "64:ff9b::a9fe:a9fe, a cloud metadata address carried in a NAT64 address",
+            "64:ff9b::6440:1, a shared (carrier-grade NAT) address carried in a NAT64 address",
+            // 6to4 (2002::/16): bits 16-47
+            "2002:a00:1::1, a private address carried in a 6to4 address",
+            "2002:c0a8:101:1::1, a private address carried in a 6to4 address",
+            "2002:7f00:1::, a loopback address carried in a 6to4 address",
+            "2002:a9fe:a9fe::1, a cloud metadata address carried in a 6to4 address",
+            // Teredo (2001::/32): the client's address is the last 32 bits inverted
+            "2001:0:4136:e378:8000:63bf:f5ff:fffe, a private address carried in a Teredo address",
+            "2001:0:4136:e378:8000:63bf:80ff:fffe, a loopback address carried in a Teredo address",
+            "2001:0:4136:e378:8000:63bf:5601:5601, a cloud metadata address carried in a Teredo address",
+            // and the forms judged before
+            // (Java itself turns an IPv4-mapped literal into the IPv4 address it maps)
+            "::ffff:a00:1, a private address",
+            "::a00:1, a private address carried in an IPv4-compatible address"})
+    void ipv6FormsCarryingAnInternalIpv4AddressAreJudgedAsIt(String literal, String rule) {
+        assertThatThrownBy(() -> guard(false, List.of()).judge("http://[" + literal + "]/hook").block())
+                .isInstanceOf(WebhookUrlGuard.Refused.class)
+                .hasMessage("URL host " + literal + " resolves to " + rule
+                        + ", which is refused (see webhooks.allowed-networks)");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {
+            "64:ff9b::5db8:d822", "2002:5db8:d822::1",
+            // Teredo client 93.184.216.34, inverted: a247:27dd
+            "2001:0:4136:e378:8000:63bf:a247:27dd"})
+    void ipv6FormsCarryingAPublicIpv4AddressAreAccepted(String literal) {
+        assertThat(guard(false, List.of()).judge("http://[" + literal + "]/hook").block().address())
+                .isEqualTo(literal(literal));
+    }
+
+    @Test
+    void embeddedPrivateAddressesFollowAllowPrivateAndAllowedNetworksButMetadataDoesNot() {
+        assertThat(guard(true, List.of()).judge("http://[64:ff9b::a00:1]/").block()).isNotNull();
+        assertThat(guard(false, List.of("10.0.0.0/8")).judge("http://teredo.example.com/").block()).isNotNull();
+        assertThatThrownBy(() -> guard(true, List.of()).judge("http://[2002:a9fe:a9fe::1]/").block())
+                .isInstanceOf(WebhookUrlGuard.Refused.class).hasMessageContaining("cloud metadata");
+    }
+
+    /** A name's refusal says which rule refused it, never the address the name resolved to. */
+    @ParameterizedTest
+    @CsvSource({
+            "internal.example.com, 10.1.2.3, a private address",
+            "mixed.example.com, 192.168.1.10, a private address",
+            "metadata.example.com, 169.254.169.254, a cloud metadata address",
+            "v6-internal.example.com, fd12:3456::1, a private address",
+            "mapped.example.com, 10.0.0.1, a private address",
+            "nat64.example.com, a00:1, a private address carried in a NAT64 address",
+            "6to4.example.com, 2002:a00:1, a private address carried in a 6to4 address",
+            "teredo.example.com, f5ff:fffe, a private address carried in a Teredo address"})
+    void refusalsOfNamesNameTheRuleButNotTheResolvedAddress(String host, String resolved, String rule) {
+        assertThatThrownBy(() -> guard(false, List.of()).check("https://" + host + "/hook").block())
+                .isInstanceOf(com.acme.imageedit.system.ApiException.class)
+                .hasMessage("URL host " + host + " resolves to " + rule
+                        + ", which is refused (see webhooks.allowed-networks)")
+                .hasMessageNotContaining(resolved);
     }
 
     @Test
